@@ -7,5 +7,5 @@ module.exports = {
   // The end-to-end suites share one Pulumi engine build and a 2-core machine.
   maxWorkers: 2,
   testTimeout: 30000,
-  globalSetup: "<rootDir>/test/global-setup.js",
+  globalSetup: "<rootDir>/test/global-setup.ts",
 };

@@ -1,0 +1,51 @@
+/**
+ * Connection settings of the providers, read inside the provider process: stack config
+ * first (`acp:baseUrl`, `acp:token`, ...), then the client's own environment variables.
+ * Nothing read here is ever written to the state.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { AcpClient, type ClientOptions } from "../client";
+
+/** Stack config keys the providers read, in the `acp` namespace. */
+export const CONFIG_KEYS = {
+  baseUrl: "acp:baseUrl",
+  token: "acp:token",
+  timeoutMs: "acp:timeoutMs",
+  maxRetries: "acp:maxRetries",
+  allowInsecureHttp: "acp:allowInsecureHttp",
+} as const;
+
+let options: ClientOptions = {};
+let client: AcpClient | undefined;
+
+function numberOrUndefined(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** Records the stack config that the engine hands to the provider. */
+export function configureFromStack(req: pulumi.dynamic.ConfigureRequest): void {
+  const get = (key: string): string | undefined => {
+    const v = req.config.get(key);
+    return v === undefined || v === "" ? undefined : v;
+  };
+  const insecure = get(CONFIG_KEYS.allowInsecureHttp);
+  options = {
+    baseUrl: get(CONFIG_KEYS.baseUrl),
+    token: get(CONFIG_KEYS.token),
+    timeoutMs: numberOrUndefined(get(CONFIG_KEYS.timeoutMs)),
+    maxRetries: numberOrUndefined(get(CONFIG_KEYS.maxRetries)),
+    allowInsecureHttp: insecure === undefined ? undefined : insecure === "true" || insecure === "1",
+  };
+  if (client) {
+    void client.close();
+    client = undefined;
+  }
+}
+
+/** The provider process's one client (one keep-alive pool shared by every resource). */
+export function acpClient(): AcpClient {
+  client ??= new AcpClient(options);
+  return client;
+}

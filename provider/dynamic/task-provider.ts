@@ -1,0 +1,417 @@
+/**
+ * The implementation behind `Task`: check, diff, create, read, update and delete of one ACP
+ * task. Loaded by package name inside the provider process (see shim.ts), never serialized.
+ */
+import { createHash } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import {
+  AcpError,
+  ConflictError,
+  CONFLICT_REASONS,
+  IsoTimestamp,
+  Metadata,
+  NotFoundError,
+  TaskPriority,
+  TaskStatus,
+  TASK_CREATE_STATUSES,
+  type Task as ApiTask,
+  type TaskCreateParams,
+  type TaskUpdateParams,
+} from "../client";
+import { acpClient } from "./settings";
+import {
+  canonicalJson,
+  containsUnknown,
+  deepEqual,
+  firstDuplicate,
+  sameInstant,
+  sameSet,
+  UNKNOWN,
+} from "./compare";
+import { checkFailures, describeError } from "./errors";
+
+/** Task fields a program can set, in the API's own names. */
+export const TASK_INPUT_FIELDS = [
+  "title",
+  "description",
+  "projectId",
+  "releaseId",
+  "sprintId",
+  "status",
+  "priority",
+  "assigneeAgentId",
+  "dependencyIds",
+  "scheduledStartAt",
+  "scheduledEndAt",
+  "dueAt",
+  "completedAt",
+  "sortOrder",
+  "metadata",
+] as const;
+export type TaskInputField = (typeof TASK_INPUT_FIELDS)[number];
+
+/** Changing one of these makes a new task: a task does not move between projects. */
+export const TASK_REPLACE_FIELDS = ["projectId", "adoptExistingId"] as const;
+
+/** Fields that can be cleared on the server (PATCH with null) when a program stops setting them. */
+const CLEARABLE_FIELDS: ReadonlySet<string> = new Set([
+  "description",
+  "releaseId",
+  "sprintId",
+  "assigneeAgentId",
+  "dependencyIds",
+  "scheduledStartAt",
+  "scheduledEndAt",
+  "dueAt",
+  "completedAt",
+  "metadata",
+]);
+
+const DATE_FIELDS: ReadonlySet<string> = new Set([
+  "scheduledStartAt",
+  "scheduledEndAt",
+  "dueAt",
+  "completedAt",
+]);
+
+/** Inputs of the Task provider, as the engine hands them over (after check). */
+export interface TaskProviderInputs {
+  title: string;
+  description?: string;
+  projectId?: string;
+  releaseId?: string;
+  sprintId?: string;
+  status?: TaskStatus;
+  priority?: TaskPriority;
+  assigneeAgentId?: string;
+  dependencyIds?: string[];
+  scheduledStartAt?: string;
+  scheduledEndAt?: string;
+  dueAt?: string;
+  completedAt?: string;
+  sortOrder?: number;
+  metadata?: Record<string, unknown>;
+  /** Adopt this existing task instead of creating one. */
+  adoptExistingId?: string;
+  /** `<project>/<stack>/<resource name>`: makes the create request's idempotency key stable. */
+  __acpKey?: string;
+}
+
+/** Outputs: every field the API returned (but `id`), and which fields the program manages. */
+export type TaskProviderOutputs = Omit<ApiTask, "id"> & {
+  managedFields: string[];
+  adoptExistingId?: string;
+  __acpKey?: string;
+};
+
+const id = z.string().trim().min(1, { error: "must be a non-empty id" });
+
+/** What check accepts. Strict: a misspelt property is reported, not silently ignored. */
+const TaskInputsSchema = z.strictObject({
+  title: z
+    .string({ error: "is required: give the task a non-empty title" })
+    .trim()
+    .min(1, { error: "must not be empty" }),
+  description: z.string().optional(),
+  projectId: id.optional(),
+  releaseId: id.optional(),
+  sprintId: id.optional(),
+  status: TaskStatus.optional(),
+  priority: TaskPriority.optional(),
+  assigneeAgentId: id.optional(),
+  dependencyIds: z.array(id).optional(),
+  scheduledStartAt: IsoTimestamp.optional(),
+  scheduledEndAt: IsoTimestamp.optional(),
+  dueAt: IsoTimestamp.optional(),
+  completedAt: IsoTimestamp.optional(),
+  sortOrder: z.number().finite().optional(),
+  metadata: Metadata.optional(),
+  adoptExistingId: id.optional(),
+  __acpKey: z.string().optional(),
+  __provider: z.string().optional(),
+});
+
+/** Replaces unknown values by something valid, so that only the known values are validated. */
+function withoutUnknowns(news: Record<string, unknown>): Record<string, unknown> {
+  const known: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(news)) {
+    if (value === UNKNOWN) continue;
+    if (Array.isArray(value)) known[key] = value.filter((v) => !containsUnknown(v));
+    else if (!containsUnknown(value)) known[key] = value;
+  }
+  // An unknown title is still a title.
+  if (news.title === UNKNOWN) known.title = "unknown";
+  return known;
+}
+
+function managedFieldsOf(inputs: Record<string, unknown>): string[] {
+  return TASK_INPUT_FIELDS.filter((f) => inputs[f] !== undefined && inputs[f] !== null);
+}
+
+function fieldEqual(field: string, a: unknown, b: unknown): boolean {
+  if (field === "dependencyIds") return sameSet(a as string[], b as string[]);
+  if (field === "metadata") return deepEqual(a ?? {}, b ?? {});
+  if (DATE_FIELDS.has(field)) return sameInstant(a as string, b as string);
+  return a === b;
+}
+
+/** Builds the state's outputs from a task the API returned. */
+export function taskOutputs(
+  task: ApiTask,
+  managedFields: string[],
+  extra: { adoptExistingId?: string; __acpKey?: string },
+): TaskProviderOutputs {
+  const outs: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(task)) {
+    if (key !== "id" && value !== null && value !== undefined) outs[key] = value;
+  }
+  outs.managedFields = managedFields;
+  if (extra.adoptExistingId) outs.adoptExistingId = extra.adoptExistingId;
+  if (extra.__acpKey) outs.__acpKey = extra.__acpKey;
+  return outs as TaskProviderOutputs;
+}
+
+/** The fields of a task that a program manages, as inputs (what refresh writes back). */
+function liveInputs(task: ApiTask, managed: readonly string[], olds: Record<string, unknown>) {
+  const inputs: Record<string, unknown> = {};
+  for (const field of managed) {
+    const value = (task as Record<string, unknown>)[field];
+    if (value !== undefined && value !== null) inputs[field] = value;
+  }
+  inputs.title ??= task.title;
+  if (olds.adoptExistingId) inputs.adoptExistingId = olds.adoptExistingId;
+  if (olds.__acpKey) inputs.__acpKey = olds.__acpKey;
+  return inputs;
+}
+
+/**
+ * The create request's Idempotency-Key: the same resource creating the same task gets the same
+ * key, so a create whose response was lost (or an update interrupted and run again) is answered
+ * with the task it already made instead of a second one.
+ */
+export function createIdempotencyKey(acpKey: string | undefined, body: TaskCreateParams): string | undefined {
+  if (!acpKey) return undefined;
+  const digest = createHash("sha256").update(acpKey).update("\0").update(canonicalJson(body)).digest("hex");
+  return `pulumi-acp-task-${digest.slice(0, 48)}`;
+}
+
+/** The Task provider's implementation. */
+export class TaskProviderImpl {
+  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+    const failures = checkFailures(TaskInputsSchema.safeParse(withoutUnknowns(news)));
+    const deps = Array.isArray(news.dependencyIds) ? (news.dependencyIds as unknown[]) : [];
+    const knownDeps = deps.filter((d): d is string => typeof d === "string" && d !== UNKNOWN);
+    const duplicate = firstDuplicate(knownDeps);
+    if (duplicate !== undefined) {
+      failures.push({
+        property: "dependencyIds",
+        reason: `lists task ${duplicate} more than once: list each dependency once`,
+      });
+    }
+    if (typeof news.adoptExistingId === "string" && knownDeps.includes(news.adoptExistingId)) {
+      failures.push({
+        property: "dependencyIds",
+        reason: `the task ${news.adoptExistingId} cannot depend on itself: remove it from dependencyIds`,
+      });
+    }
+    const start = news.scheduledStartAt;
+    const end = news.scheduledEndAt;
+    if (typeof start === "string" && typeof end === "string" && start !== UNKNOWN && end !== UNKNOWN) {
+      const ts = Date.parse(start);
+      const te = Date.parse(end);
+      if (!Number.isNaN(ts) && !Number.isNaN(te) && te < ts) {
+        failures.push({
+          property: "scheduledEndAt",
+          reason: `${end} is before scheduledStartAt ${start}: the scheduled end must not come before the start`,
+        });
+      }
+    }
+    return { inputs: news, failures };
+  }
+
+  async diff(
+    id: string,
+    olds: TaskProviderOutputs & Record<string, unknown>,
+    news: TaskProviderInputs & Record<string, unknown>,
+  ): Promise<pulumi.dynamic.DiffResult> {
+    const replaces: string[] = [];
+    const changed: string[] = [];
+    const previouslyManaged = new Set(olds.managedFields ?? []);
+    for (const field of [...TASK_INPUT_FIELDS, "adoptExistingId"] as const) {
+      const next = news[field];
+      const prev = olds[field];
+      const isReplace = (TASK_REPLACE_FIELDS as readonly string[]).includes(field);
+      let differs: boolean;
+      if (next === undefined || next === null) {
+        // Unset is unmanaged: a field the program never set is the server's business; one it
+        // stops setting is cleared where the API can clear it, and otherwise left alone.
+        differs = previouslyManaged.has(field) && (CLEARABLE_FIELDS.has(field) || isReplace) && prev != null;
+        if (field === "adoptExistingId") differs = olds.adoptExistingId !== undefined;
+      } else if (containsUnknown(next)) {
+        differs = true;
+      } else {
+        differs = !fieldEqual(field, next, prev);
+      }
+      if (differs) (isReplace ? replaces : changed).push(field);
+    }
+    if (Array.isArray(news.dependencyIds) && news.dependencyIds.includes(id)) {
+      throw new Error(`dependencyIds: the task ${id} cannot depend on itself; remove ${id} from dependencyIds`);
+    }
+    return {
+      changes: replaces.length + changed.length > 0,
+      replaces,
+      deleteBeforeReplace: false,
+    };
+  }
+
+  async create(inputs: TaskProviderInputs): Promise<pulumi.dynamic.CreateResult> {
+    const client = acpClient();
+    const managed = managedFieldsOf(inputs as unknown as Record<string, unknown>);
+    const extra = { adoptExistingId: inputs.adoptExistingId, __acpKey: inputs.__acpKey };
+    if (inputs.adoptExistingId) {
+      return this.adopt(inputs, managed, extra);
+    }
+    const body: TaskCreateParams = { title: inputs.title };
+    for (const field of managed) {
+      if (field === "title") continue;
+      (body as Record<string, unknown>)[field] = (inputs as unknown as Record<string, unknown>)[field];
+    }
+    // The create request does not accept every status (no `in_review`): create without it,
+    // then move the task there with an update.
+    const lateStatus =
+      inputs.status && !(TASK_CREATE_STATUSES as readonly string[]).includes(inputs.status) ? inputs.status : undefined;
+    if (lateStatus) delete body.status;
+    let task: ApiTask;
+    try {
+      task = await client.tasks.create(body, { idempotencyKey: createIdempotencyKey(inputs.__acpKey, body) });
+    } catch (err) {
+      throw describeError(err, `creating task "${inputs.title}"`);
+    }
+    const taskId = task.id as string;
+    if (lateStatus) {
+      try {
+        task = await client.tasks.update(taskId, { status: lateStatus });
+      } catch (err) {
+        // The task exists: record it (the engine keeps the id) rather than lose it.
+        throw partialFailure(
+          describeError(err, `task ${taskId} was created but could not be moved to status "${lateStatus}"`),
+          taskId,
+          taskOutputs(task, managed, extra),
+        );
+      }
+    }
+    return { id: taskId, outs: taskOutputs(task, managed, extra) };
+  }
+
+  private async adopt(
+    inputs: TaskProviderInputs,
+    managed: string[],
+    extra: { adoptExistingId?: string; __acpKey?: string },
+  ): Promise<pulumi.dynamic.CreateResult> {
+    const client = acpClient();
+    const taskId = inputs.adoptExistingId as string;
+    let task: ApiTask;
+    try {
+      task = await client.tasks.retrieve(taskId);
+    } catch (err) {
+      if (NotFoundError.isInstance(err)) {
+        throw new Error(
+          `adoptExistingId: there is no task ${taskId} to adopt; check the id, or remove adoptExistingId to create a new task`,
+        );
+      }
+      throw describeError(err, `reading task ${taskId} to adopt it`);
+    }
+    const patch = patchFor(managed, inputs as unknown as Record<string, unknown>, task, new Set());
+    if (Object.keys(patch).length > 0) {
+      try {
+        task = await client.tasks.update(taskId, patch);
+      } catch (err) {
+        throw describeError(err, `updating adopted task ${taskId} to match the program`);
+      }
+    }
+    return { id: taskId, outs: taskOutputs(task, managed, extra) };
+  }
+
+  async read(id: string, props: Record<string, unknown> = {}): Promise<pulumi.dynamic.ReadResult> {
+    let task: ApiTask;
+    try {
+      task = await acpClient().tasks.retrieve(id);
+    } catch (err) {
+      // Deleted out of band: an empty id drops it from the state, and the next up recreates it.
+      if (NotFoundError.isInstance(err)) return { id: "" };
+      throw describeError(err, `reading task ${id}`);
+    }
+    const managed = Array.isArray(props.managedFields) ? (props.managedFields as string[]) : [];
+    const extra = {
+      adoptExistingId: props.adoptExistingId as string | undefined,
+      __acpKey: props.__acpKey as string | undefined,
+    };
+    return {
+      id,
+      props: taskOutputs(task, managed, extra),
+      inputs: liveInputs(task, managed, props),
+    };
+  }
+
+  async update(
+    id: string,
+    olds: TaskProviderOutputs & Record<string, unknown>,
+    news: TaskProviderInputs & Record<string, unknown>,
+  ): Promise<pulumi.dynamic.UpdateResult> {
+    const managed = managedFieldsOf(news);
+    const extra = { adoptExistingId: news.adoptExistingId, __acpKey: news.__acpKey };
+    const patch = patchFor(managed, news, olds as ApiTask, new Set(olds.managedFields ?? []));
+    if (Object.keys(patch).length === 0) {
+      const { managedFields: _m, adoptExistingId: _a, __acpKey: _k, ...task } = olds;
+      return { outs: taskOutputs(task as ApiTask, managed, extra) };
+    }
+    let task: ApiTask;
+    try {
+      task = await acpClient().tasks.update(id, patch);
+    } catch (err) {
+      throw describeError(err, `updating task ${id} (${Object.keys(patch).join(", ")})`);
+    }
+    return { outs: taskOutputs(task, managed, extra) };
+  }
+
+  async delete(id: string): Promise<void> {
+    try {
+      await acpClient().tasks.delete(id);
+    } catch (err) {
+      if (NotFoundError.isInstance(err)) return; // already gone: the goal of a delete
+      if (ConflictError.isInstance(err) && err.reason === CONFLICT_REASONS.hasDependents) {
+        throw new Error(
+          `task ${id} cannot be deleted while other tasks depend on it: remove it from their dependencyIds first (${(err as AcpError).message})`,
+        );
+      }
+      throw describeError(err, `deleting task ${id}`);
+    }
+  }
+}
+
+/** The update that makes the server's task match the program's managed fields. */
+function patchFor(
+  managed: readonly string[],
+  news: Record<string, unknown>,
+  current: ApiTask,
+  previouslyManaged: ReadonlySet<string>,
+): TaskUpdateParams {
+  const patch: Record<string, unknown> = {};
+  const live = current as Record<string, unknown>;
+  for (const field of managed) {
+    if (!fieldEqual(field, news[field], live[field])) patch[field] = news[field];
+  }
+  for (const field of previouslyManaged) {
+    if (!managed.includes(field) && CLEARABLE_FIELDS.has(field) && live[field] != null) {
+      patch[field] = field === "dependencyIds" ? [] : null;
+    }
+  }
+  delete patch.projectId; // a change of project replaces the task (see diff)
+  return patch as TaskUpdateParams;
+}
+
+/** An error that tells the engine the task exists although the operation failed. */
+function partialFailure(err: Error, id: string, properties: object): Error {
+  return Object.assign(err, { id, properties, reasons: [err.message] });
+}

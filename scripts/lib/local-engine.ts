@@ -1,0 +1,67 @@
+/**
+ * The one place that sets up the Pulumi engine for offline, local use: the CLI found or built
+ * by scripts/ensure-pulumi, a `file://` backend, a passphrase, a PULUMI_HOME, no update check
+ * and no automatic plugin download. Used by `npm start`, the end-to-end tests and the benchmarks.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { PulumiCommand } from "@pulumi/pulumi/automation";
+
+/** The repository root (this file is at scripts/lib/ in the source and dist/scripts/lib/ when built). */
+export const REPO_ROOT = findRepoRoot(__dirname);
+
+function findRepoRoot(start: string): string {
+  let dir = start;
+  while (!fs.existsSync(path.join(dir, "scripts", "ensure-pulumi"))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`cannot find the pulumi-acp repository above ${start}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+/**
+ * Runs scripts/ensure-pulumi (fast when the CLI is already there) and returns the directory
+ * holding `pulumi`. Progress goes to this process's stderr.
+ */
+export function ensurePulumi(): string {
+  const out = execFileSync("bash", [path.join(REPO_ROOT, "scripts", "ensure-pulumi")], {
+    cwd: REPO_ROOT,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const lines = out.trim().split("\n");
+  return lines[lines.length - 1];
+}
+
+/** Settings for a local engine run. */
+export interface LocalEngineOptions {
+  /** Directory of the `file://` state backend (created if missing). */
+  backendDir: string;
+  /** PULUMI_HOME (created if missing). Default: `<backendDir>/../home`. */
+  pulumiHome?: string;
+  /** Passphrase of the stack's secrets. Default: PULUMI_CONFIG_PASSPHRASE, else "pulumi-acp-local". */
+  passphrase?: string;
+}
+
+/** The environment a local engine run needs: nothing in it reaches the network. */
+export function localEngineEnv(opts: LocalEngineOptions): Record<string, string> {
+  const backendDir = path.resolve(opts.backendDir);
+  const home = path.resolve(opts.pulumiHome ?? path.join(backendDir, "..", "home"));
+  fs.mkdirSync(backendDir, { recursive: true });
+  fs.mkdirSync(home, { recursive: true });
+  return {
+    PULUMI_BACKEND_URL: `file://${backendDir}`,
+    PULUMI_CONFIG_PASSPHRASE: opts.passphrase ?? process.env.PULUMI_CONFIG_PASSPHRASE ?? "pulumi-acp-local",
+    PULUMI_HOME: home,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+  };
+}
+
+/** The Automation API's handle on the CLI in `binDir` (as returned by {@link ensurePulumi}). */
+export function localPulumiCommand(binDir: string): Promise<PulumiCommand> {
+  return PulumiCommand.get({ root: path.dirname(binDir), skipVersionCheck: true });
+}

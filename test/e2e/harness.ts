@@ -1,0 +1,150 @@
+/**
+ * End-to-end harness: a real Pulumi engine (the CLI built by scripts/ensure-pulumi) runs an
+ * inline program whose resources talk to an emulator listening on loopback. Each harness has
+ * its own emulator, state backend and PULUMI_HOME, and `cleanup()` removes all of them.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { randomBytes } from "node:crypto";
+import {
+  LocalWorkspace,
+  type ConfigMap,
+  type EngineEvent,
+  type PulumiFn,
+  type Stack,
+} from "@pulumi/pulumi/automation";
+import { createEmulator, type Emulator, type EmulatorOptions } from "pulumi-acp/emulator";
+import { localEngineEnv, localPulumiCommand, REPO_ROOT } from "../../scripts/lib/local-engine";
+
+/** Token the harness's emulators require; distinctive, so leaks are easy to find. */
+export const E2E_TOKEN = `e2e-secret-${randomBytes(8).toString("hex")}`;
+
+export interface HarnessOptions {
+  /** The program to run; can be swapped later with `setProgram`. */
+  program: PulumiFn;
+  emulator?: EmulatorOptions;
+  /** Extra stack config (`acp:baseUrl` and the secret `acp:token` are set by the harness). */
+  config?: ConfigMap;
+  /** Leave `acp:*` config unset (the provider then reads ACP_BASE_URL / ACP_API_TOKEN). */
+  noAcpConfig?: boolean;
+  /** Extra environment of the engine and the provider process. */
+  envVars?: Record<string, string>;
+  projectName?: string;
+}
+
+export interface OperationResult {
+  outputs: Record<string, unknown>;
+  summary: Record<string, number>;
+  events: EngineEvent[];
+  stdout: string;
+}
+
+export class Harness {
+  private program: PulumiFn;
+  readonly events: EngineEvent[] = [];
+
+  private constructor(
+    readonly emulator: Emulator,
+    readonly baseUrl: string,
+    readonly stack: Stack,
+    readonly workDir: string,
+    program: PulumiFn,
+  ) {
+    this.program = program;
+  }
+
+  /** Starts an emulator, creates a stack on a fresh local backend, and sets its config. */
+  static async create(opts: HarnessOptions): Promise<Harness> {
+    const emulator = createEmulator({ token: E2E_TOKEN, ...opts.emulator });
+    const baseUrl = await emulator.listen(0);
+    const root = path.join(REPO_ROOT, "test", "e2e", ".work");
+    fs.mkdirSync(root, { recursive: true });
+    // Inside the repository, so the provider process resolves pulumi-acp and @pulumi/pulumi.
+    const workDir = fs.mkdtempSync(path.join(root, "run-"));
+    const binDir = process.env.PULUMI_ACP_BIN_DIR;
+    if (!binDir) throw new Error("PULUMI_ACP_BIN_DIR is not set: the jest global setup ensures the engine");
+    const envVars = {
+      ...localEngineEnv({ backendDir: path.join(workDir, "state"), pulumiHome: path.join(workDir, "home") }),
+      ...opts.envVars,
+    };
+    let harness: Harness | undefined;
+    const program: PulumiFn = () => (harness as Harness).program();
+    const stack = await LocalWorkspace.createOrSelectStack(
+      { projectName: opts.projectName ?? "acp-e2e", stackName: "test", program },
+      { workDir, envVars, pulumiCommand: await localPulumiCommand(binDir) },
+    );
+    harness = new Harness(emulator, baseUrl, stack, workDir, opts.program);
+    const config: ConfigMap = { ...opts.config };
+    if (!opts.noAcpConfig) {
+      config["acp:baseUrl"] = { value: baseUrl };
+      config["acp:token"] = { value: E2E_TOKEN, secret: true };
+    }
+    if (Object.keys(config).length > 0) await stack.setAllConfig(config);
+    return harness;
+  }
+
+  setProgram(program: PulumiFn): void {
+    this.program = program;
+  }
+
+  private collect(into: EngineEvent[]) {
+    return (e: EngineEvent) => {
+      into.push(e);
+      this.events.push(e);
+    };
+  }
+
+  async up(): Promise<OperationResult> {
+    const events: EngineEvent[] = [];
+    const res = await this.stack.up({ onEvent: this.collect(events), parallel: 8 });
+    const outputs = Object.fromEntries(Object.entries(res.outputs).map(([k, v]) => [k, v.value]));
+    return { outputs, summary: (res.summary.resourceChanges ?? {}) as Record<string, number>, events, stdout: res.stdout };
+  }
+
+  async preview(): Promise<OperationResult> {
+    const events: EngineEvent[] = [];
+    const res = await this.stack.preview({ onEvent: this.collect(events) });
+    return { outputs: {}, summary: res.changeSummary as Record<string, number>, events, stdout: res.stdout };
+  }
+
+  async refresh(): Promise<OperationResult> {
+    const events: EngineEvent[] = [];
+    const res = await this.stack.refresh({ onEvent: this.collect(events) });
+    return { outputs: {}, summary: (res.summary.resourceChanges ?? {}) as Record<string, number>, events, stdout: res.stdout };
+  }
+
+  async destroy(): Promise<OperationResult> {
+    const events: EngineEvent[] = [];
+    const res = await this.stack.destroy({ onEvent: this.collect(events) });
+    return { outputs: {}, summary: (res.summary.resourceChanges ?? {}) as Record<string, number>, events, stdout: res.stdout };
+  }
+
+  /** The state as `pulumi stack export` gives it. */
+  async exportState(): Promise<{ text: string; resources: Array<Record<string, any>> }> {
+    const deployment = await this.stack.exportStack();
+    const text = JSON.stringify(deployment);
+    return { text, resources: (deployment.deployment?.resources ?? []) as Array<Record<string, any>> };
+  }
+
+  /** Resources of one type in the exported state. */
+  async stateResources(type: "acp:Task" | "acp:TaskThread"): Promise<Array<Record<string, any>>> {
+    const { resources } = await this.exportState();
+    return resources.filter((r) => r.type === `pulumi-nodejs:dynamic/${type}`);
+  }
+
+  /** Tears everything down: stack, emulator, files. Safe to call twice. */
+  async cleanup(): Promise<void> {
+    try {
+      await this.stack.workspace.removeStack(this.stack.name, { force: true });
+    } catch {
+      // already removed, or the engine never got that far
+    }
+    await this.emulator.close();
+    fs.rmSync(this.workDir, { recursive: true, force: true });
+  }
+}
+
+/** Counts of changes in an operation's summary, without the `same` entries. */
+export function changesOf(summary: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(summary).filter(([k, v]) => k !== "same" && v > 0));
+}
