@@ -1,0 +1,503 @@
+import * as http from "node:http";
+import type { Socket } from "node:net";
+import { performance } from "node:perf_hooks";
+import { z } from "zod";
+import { IDEMPOTENCY_HEADER, type RouteName } from "../provider/client/schemas";
+import { resolveAgent, type AgentOptions, type ResolvedAgent } from "./agent";
+import { ApiError, errors, parseBody, toApiError } from "./errors";
+import { FAULT_HEADER, FaultInjector, FaultOptionsSchema, type FaultOptions } from "./faults";
+import { Router } from "./router";
+import { resumeAsyncRuns, runRoutes } from "./routes/runs";
+import { taskRoutes } from "./routes/tasks";
+import { threadRoutes } from "./routes/threads";
+import type { EmulatorState, RouteHandler, RouteResponse } from "./state";
+import { createStore, type StoreSnapshot } from "./store";
+
+/** Options of {@link createEmulator}. */
+export interface EmulatorOptions {
+  /** Bearer token required on every /v1 request. Default "test-token". */
+  token?: string;
+  /** Account budget in USD. Default 100. */
+  budget?: number;
+  /** Latency in ms added before every /v1 answer. Default 0. */
+  latencyMs?: number;
+  /** The stand-in agent: run duration (ms, default 0), failure, cost per run (USD, default 0.05). */
+  agent?: AgentOptions;
+  /** Server-wide fault injection. Default none. */
+  faults?: FaultOptions;
+  /** Persist the store to this JSON file after each write (atomically); reload it on start. */
+  dataFile?: string;
+  /** Seed of the fault RNG: the same seed gives the same fault sequence. Default 1. */
+  seed?: number;
+  /** Background progress of async runs: ms queued, then ms running. Defaults 50 and 100. */
+  asyncRun?: { queuedMs?: number; runningMs?: number };
+}
+
+/** Counters since start or the last `resetStats()`. */
+export interface EmulatorStats {
+  /**
+   * Answers by route template and status: `{ "POST /v1/tasks": { "201": 3 } }`. Unknown routes
+   * count under "unmatched"; a reset counts as status "reset", a dropped answer as "drop".
+   */
+  requests: Record<string, Record<string, number>>;
+  totalRequests: number;
+  /** TCP connections accepted. */
+  connectionsOpened: number;
+  /** Faults injected, by kind (latency counts requests that got extra latency). */
+  faultsInjected: {
+    error: number;
+    rateLimit: number;
+    reset: number;
+    drop: number;
+    latency: number;
+  };
+}
+
+/** One /v1 request: never its headers, so a token cannot leak into the log. */
+export interface RequestLogEntry {
+  method: string;
+  /** Path and query string. */
+  path: string;
+  /** The status answered; 0 when the socket was reset or the answer dropped. */
+  status: number;
+  /** Time to answer, in ms. */
+  ms: number;
+  /** The parsed JSON body, when there was one. */
+  body?: unknown;
+  /** The fault injected, if any. */
+  fault?: "error" | "rateLimit" | "reset" | "drop";
+}
+
+/** A running ACP API emulator. Build with {@link createEmulator}, then `listen()`. */
+export interface Emulator {
+  readonly server: http.Server;
+  /** Listens (port default 0: any free port; host default 127.0.0.1); resolves to the base URL. */
+  listen(port?: number, host?: string): Promise<string>;
+  /** Closes the server and every open keep-alive socket, and stops background timers. */
+  close(): Promise<void>;
+  /** The base URL, such as `http://127.0.0.1:8787`. Throws before `listen()`. */
+  readonly url: string;
+  stats(): EmulatorStats;
+  resetStats(): void;
+  /** A deep copy of the store. */
+  snapshot(): StoreSnapshot;
+  /** Empties the store (tasks, threads, runs, idempotency keys); budget back to the option. */
+  reset(): void;
+  setFaults(faults: FaultOptions | undefined): void;
+  /** Sets the account budget, in USD. */
+  setBudget(usd: number): void;
+  setAgent(agent: AgentOptions | undefined): void;
+  /** The last 10,000 /v1 requests (reserved paths are not logged). */
+  readonly log: RequestLogEntry[];
+}
+
+/** Largest request body, in bytes: 1 MiB. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+/** Past this many bytes the emulator stops reading and closes the connection. */
+const BODY_DISCARD_LIMIT_BYTES = 16 * BODY_LIMIT_BYTES;
+const LOG_LIMIT = 10_000;
+const RESERVED_PREFIX = "/__emulator/";
+
+interface Answer extends RouteResponse {
+  headers?: Record<string, string>;
+}
+
+function emptyStats(): EmulatorStats {
+  return {
+    requests: {},
+    totalRequests: 0,
+    connectionsOpened: 0,
+    faultsInjected: { error: 0, rateLimit: 0, reset: 0, drop: 0, latency: 0 },
+  };
+}
+
+/** JSON with sorted keys: two bodies with the same content have the same fingerprint. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/** Reads the body: 413 past the limit, 415 when it is not JSON, 400 when the JSON is malformed. */
+async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size <= BODY_LIMIT_BYTES) chunks.push(chunk);
+    else if (size > BODY_DISCARD_LIMIT_BYTES) {
+      const error = errors.payloadTooLarge(BODY_LIMIT_BYTES);
+      error.headers.connection = "close";
+      throw error;
+    }
+  }
+  if (size > BODY_LIMIT_BYTES) throw errors.payloadTooLarge(BODY_LIMIT_BYTES);
+  if (size === 0) return undefined;
+  const contentType = req.headers["content-type"] ?? "";
+  if (!/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType)) {
+    throw errors.unsupportedMediaType(contentType);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw errors.badRequest(`malformed JSON body: ${(error as Error).message}`);
+  }
+}
+
+function send(res: http.ServerResponse, answer: Answer): void {
+  if (res.headersSent || res.destroyed) return;
+  if (answer.body === undefined) {
+    res.writeHead(answer.status, answer.headers);
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(answer.body);
+  res.writeHead(answer.status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+    ...answer.headers,
+  });
+  res.end(text);
+}
+
+const BudgetBody = z.strictObject({ budget: z.number().finite().min(0) });
+const AgentBody = z.strictObject({
+  durationMs: z.number().min(0).optional(),
+  fail: z.boolean().optional(),
+  costPerRun: z.number().min(0).optional(),
+});
+
+/**
+ * Builds an ACP API emulator; it does not listen. Every /v1 route of ROUTES, with the API's
+ * errors, budget, dependencies, a deterministic stand-in agent and fault injection.
+ *
+ * Faults: server-wide through `options.faults` / `setFaults()` / `PUT /__emulator/faults`, or
+ * per request with the header `x-acp-emulator-fault` (see {@link FAULT_HEADER}):
+ * `status=503`, `status=429;retry-after=2`, `reset`, `drop` (writes), `latency=200`, joined
+ * with `,`.
+ *
+ * Reserved paths (no token, never faulted, never delayed, not logged or counted):
+ * `GET /__emulator/stats`, `POST /__emulator/stats/reset`, `GET /__emulator/store`,
+ * `POST /__emulator/reset`, `PUT /__emulator/faults`, `PUT /__emulator/budget` (`{budget}`),
+ * `PUT /__emulator/agent`.
+ *
+ * Idempotency: a POST with `Idempotency-Key` that succeeded (2xx) is stored; the same key on
+ * the same method and path replays the stored status and body (header `idempotent-replayed:
+ * true`) without creating again. The same key with a different body is a 422 with `field`
+ * "Idempotency-Key". A refused request (4xx) is not stored: it changed nothing, so a retry is
+ * evaluated afresh. Concurrent requests with one key wait for the first and replay it.
+ */
+export function createEmulator(options: EmulatorOptions = {}): Emulator {
+  const token = options.token ?? "test-token";
+  const latencyMs = options.latencyMs ?? 0;
+  let agent: ResolvedAgent = resolveAgent(options.agent);
+  const store = createStore({ budget: options.budget ?? 100, dataFile: options.dataFile });
+  const faults = new FaultInjector(options.faults, options.seed ?? 1);
+  const timers = new Set<NodeJS.Timeout>();
+  const sockets = new Set<Socket>();
+  const inFlight = new Map<string, Promise<Answer>>();
+  const log: RequestLogEntry[] = [];
+  let stats = emptyStats();
+  let baseUrl: string | undefined;
+  let closed = false;
+
+  const state: EmulatorState = {
+    store,
+    agent: () => agent,
+    asyncRun: {
+      queuedMs: options.asyncRun?.queuedMs ?? 50,
+      runningMs: options.asyncRun?.runningMs ?? 100,
+    },
+    schedule(ms, fn) {
+      if (closed) return;
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        fn();
+      }, ms);
+      timer.unref();
+      timers.add(timer);
+    },
+    sleep: (ms) =>
+      ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms).unref()),
+    now: () => new Date().toISOString(),
+  };
+  const handlers: Partial<Record<RouteName, RouteHandler>> = {
+    ...taskRoutes(state),
+    ...threadRoutes(state),
+    ...runRoutes(state),
+  };
+  const router = new Router();
+  resumeAsyncRuns(state);
+
+  function count(key: string, status: string): void {
+    const byStatus = (stats.requests[key] ??= {});
+    byStatus[status] = (byStatus[status] ?? 0) + 1;
+    stats.totalRequests++;
+  }
+
+  function record(entry: RequestLogEntry): void {
+    log.push(entry);
+    if (log.length > LOG_LIMIT) log.splice(0, log.length - LOG_LIMIT);
+  }
+
+  /** Runs a route, replaying a stored answer for a repeated Idempotency-Key. */
+  async function dispatch(
+    method: string,
+    pathname: string,
+    name: RouteName,
+    params: Record<string, string>,
+    query: Record<string, string>,
+    body: unknown,
+    idempotencyKey: string | undefined,
+  ): Promise<Answer> {
+    const handler = handlers[name];
+    if (!handler) throw errors.notFound(`no handler for ${method} ${pathname}`);
+    const run = async (): Promise<Answer> => handler({ params, query, body });
+    if (method !== "POST" || idempotencyKey === undefined) return run();
+    const key = `${method} ${pathname} ${idempotencyKey}`;
+    const fingerprint = canonicalJson(body ?? null);
+    const replay = (): Answer | undefined => {
+      const stored = store.getIdempotent(key);
+      if (!stored) return undefined;
+      if (stored.fingerprint !== fingerprint) {
+        throw errors.validation(
+          IDEMPOTENCY_HEADER,
+          "this key was already used with a different request body",
+        );
+      }
+      return {
+        status: stored.status,
+        body: structuredClone(stored.body),
+        headers: { "idempotent-replayed": "true" },
+      };
+    };
+    const pending = inFlight.get(key);
+    if (pending) {
+      await pending.catch(() => undefined);
+      const replayed = replay();
+      if (replayed) return replayed;
+    }
+    const replayed = replay();
+    if (replayed) return replayed;
+    const promise = run().then((answer) => {
+      if (answer.status >= 200 && answer.status < 300) {
+        store.putIdempotent(key, { fingerprint, status: answer.status, body: answer.body });
+      }
+      return answer;
+    });
+    inFlight.set(key, promise);
+    try {
+      return await promise;
+    } finally {
+      if (inFlight.get(key) === promise) inFlight.delete(key);
+    }
+  }
+
+  async function handleApi(req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
+    const started = performance.now();
+    const method = req.method ?? "GET";
+    const match = router.match(method, url.pathname);
+    const key = match?.key ?? "unmatched";
+    const entry: RequestLogEntry = { method, path: url.pathname + url.search, status: 0, ms: 0 };
+    const finish = (status: number | "reset" | "drop") => {
+      entry.ms = Math.round((performance.now() - started) * 10) / 10;
+      if (typeof status === "number") entry.status = status;
+      count(key, String(status));
+      record(entry);
+    };
+    let answer: Answer;
+    try {
+      const header = req.headers[FAULT_HEADER];
+      const plan = faults.plan(method, url.pathname, Array.isArray(header) ? header[0] : header);
+      if (plan.latencyMs > 0) stats.faultsInjected.latency++;
+      await state.sleep(latencyMs + plan.latencyMs);
+      if (plan.reset) {
+        stats.faultsInjected.reset++;
+        entry.fault = "reset";
+        finish("reset");
+        req.socket.destroy();
+        return;
+      }
+      if (plan.status === 429) {
+        stats.faultsInjected.rateLimit++;
+        entry.fault = "rateLimit";
+        throw errors.rateLimited(plan.retryAfterSeconds ?? 1);
+      }
+      if (plan.status !== undefined) {
+        stats.faultsInjected.error++;
+        entry.fault = "error";
+        throw errors.injected(plan.status);
+      }
+      if (!url.pathname.startsWith("/v1/") && url.pathname !== "/v1") {
+        throw errors.notFound(`no route ${method} ${url.pathname}`);
+      }
+      if (req.headers.authorization !== `Bearer ${token}`) throw errors.unauthorized();
+      const body = method === "GET" ? undefined : await readJsonBody(req);
+      if (body !== undefined) entry.body = body;
+      if (!match) throw errors.notFound(`no route ${method} ${url.pathname}`);
+      const idempotencyHeader = req.headers[IDEMPOTENCY_HEADER.toLowerCase()];
+      answer = await dispatch(
+        method,
+        url.pathname,
+        match.name,
+        match.params,
+        Object.fromEntries(url.searchParams),
+        body,
+        Array.isArray(idempotencyHeader) ? idempotencyHeader[0] : idempotencyHeader,
+      );
+      store.flush();
+      if (plan.drop) {
+        stats.faultsInjected.drop++;
+        entry.fault = "drop";
+        finish("drop");
+        req.socket.destroy();
+        return;
+      }
+    } catch (error) {
+      const apiError = toApiError(error);
+      answer = { status: apiError.status, body: apiError.body, headers: apiError.headers };
+    }
+    finish(answer.status);
+    send(res, answer);
+  }
+
+  /** The reserved `/__emulator/` paths that let another process steer the emulator. */
+  async function handleReserved(req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
+    const route = `${req.method} ${url.pathname.slice(RESERVED_PREFIX.length - 1)}`;
+    let answer: Answer;
+    try {
+      switch (route) {
+        case "GET /stats":
+          answer = { status: 200, body: emulator.stats() };
+          break;
+        case "POST /stats/reset":
+          emulator.resetStats();
+          answer = { status: 200, body: emulator.stats() };
+          break;
+        case "GET /store":
+          answer = { status: 200, body: emulator.snapshot() };
+          break;
+        case "POST /reset":
+          emulator.reset();
+          answer = { status: 200, body: emulator.snapshot() };
+          break;
+        case "PUT /faults": {
+          const body = await readJsonBody(req);
+          emulator.setFaults(body == null ? undefined : parseBody(FaultOptionsSchema, body));
+          answer = { status: 200, body: { faults: faults.get() ?? null } };
+          break;
+        }
+        case "PUT /budget": {
+          emulator.setBudget(parseBody(BudgetBody, await readJsonBody(req)).budget);
+          answer = { status: 200, body: { budget: store.budget } };
+          break;
+        }
+        case "PUT /agent": {
+          emulator.setAgent(parseBody(AgentBody, (await readJsonBody(req)) ?? {}));
+          answer = { status: 200, body: { agent } };
+          break;
+        }
+        default:
+          throw errors.notFound(`no emulator route ${route}`);
+      }
+    } catch (error) {
+      const apiError = toApiError(error);
+      answer = { status: apiError.status, body: apiError.body, headers: apiError.headers };
+    }
+    send(res, answer);
+  }
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://emulator.invalid");
+    const handled = url.pathname.startsWith(RESERVED_PREFIX)
+      ? handleReserved(req, res, url)
+      : handleApi(req, res, url);
+    handled.catch((error: unknown) => {
+      // Last line of defence: a bug answers 500 and the server goes on.
+      const apiError = error instanceof ApiError ? error : toApiError(error);
+      send(res, { status: apiError.status, body: apiError.body });
+    });
+  });
+  server.on("connection", (socket: Socket) => {
+    stats.connectionsOpened++;
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  server.on("clientError", (_error, socket: Socket) => {
+    if (socket.writable) {
+      const text = JSON.stringify(errors.badRequest("malformed HTTP request").body);
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
+      );
+    } else socket.destroy();
+  });
+
+  const emulator: Emulator = {
+    server,
+    log,
+    get url() {
+      if (!baseUrl) throw new Error("the emulator is not listening: call listen() first");
+      return baseUrl;
+    },
+    listen(port = 0, host = "127.0.0.1") {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          const address = server.address();
+          const actualPort = typeof address === "object" && address ? address.port : port;
+          baseUrl = `http://${host.includes(":") ? `[${host}]` : host}:${actualPort}`;
+          resolve(baseUrl);
+        });
+      });
+    },
+    close() {
+      closed = true;
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      // The server closes even when the last write to the data file fails; close() then rejects.
+      let flushError: unknown;
+      try {
+        store.flush();
+      } catch (error) {
+        flushError = error;
+      }
+      return new Promise<void>((resolve, reject) => {
+        const done = (error?: Error) => {
+          const failure = flushError ?? error;
+          if (failure) reject(failure);
+          else resolve();
+        };
+        const listening = server.listening;
+        if (listening) server.close((error) => done(error));
+        server.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
+        if (!listening) done();
+      });
+    },
+    stats: () => structuredClone(stats),
+    resetStats() {
+      stats = { ...emptyStats(), connectionsOpened: 0 };
+    },
+    snapshot: () => store.snapshot(),
+    reset() {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      inFlight.clear();
+      store.clear(options.budget ?? 100);
+      store.flush();
+    },
+    setFaults: (f) => faults.set(f),
+    setBudget(usd) {
+      store.budget = usd;
+      store.flush();
+    },
+    setAgent(a) {
+      agent = resolveAgent(a);
+    },
+  };
+  return emulator;
+}

@@ -1,0 +1,136 @@
+import { z } from "zod";
+import { errors } from "./errors";
+
+/**
+ * Server-wide fault injection. Rates are probabilities in [0, 1], drawn from a seeded RNG so a
+ * fault sequence repeats for the same requests. Reserved `/__emulator/` paths never see faults.
+ */
+export interface FaultOptions {
+  /** Rate of answering `errorStatus` with an error body, changing nothing. */
+  errorRate?: number;
+  /** Status of an injected error. Default 503. */
+  errorStatus?: number;
+  /** Rate of answering 429 with Retry-After, changing nothing. */
+  rateLimitRate?: number;
+  /** Retry-After of an injected 429, in seconds. Default 1. */
+  retryAfterSeconds?: number;
+  /** Rate of destroying the socket without answering, changing nothing. */
+  resetRate?: number;
+  /** Writes only (POST/PATCH/DELETE): rate of applying the change, then destroying the socket. */
+  dropResponseRate?: number;
+  /** Extra random latency, 0..N ms. */
+  latencyJitterMs?: number;
+  /** Only requests whose path starts with one of these prefixes. Default: every /v1 path. */
+  routes?: string[];
+}
+
+const rate = z.number().min(0).max(1);
+/** Validates a {@link FaultOptions} (the body of `PUT /__emulator/faults`). */
+export const FaultOptionsSchema = z.strictObject({
+  errorRate: rate.optional(),
+  errorStatus: z.number().int().min(400).max(599).optional(),
+  rateLimitRate: rate.optional(),
+  retryAfterSeconds: z.number().int().min(0).optional(),
+  resetRate: rate.optional(),
+  dropResponseRate: rate.optional(),
+  latencyJitterMs: z.number().min(0).optional(),
+  routes: z.array(z.string()).optional(),
+});
+
+/**
+ * Request header that injects faults into one request. A comma-separated list of:
+ * - `status=503`: answer that status (any 4xx/5xx) with an error body, changing nothing;
+ * - `status=429;retry-after=2`: a 429 with `Retry-After: 2` (seconds; default 1);
+ * - `reset`: destroy the socket without answering, changing nothing;
+ * - `drop`: writes only: apply the change, then destroy the socket without answering;
+ * - `latency=200`: wait 200 ms more before answering.
+ * Example: `x-acp-emulator-fault: latency=100,drop`. A malformed value is a 400.
+ */
+export const FAULT_HEADER = "x-acp-emulator-fault";
+
+/** The faults one request gets. */
+export interface FaultPlan {
+  latencyMs: number;
+  reset: boolean;
+  drop: boolean;
+  /** Answer this status instead of handling the request. */
+  status?: number;
+  retryAfterSeconds?: number;
+}
+
+/** Parses the {@link FAULT_HEADER} value. */
+export function parseFaultHeader(value: string): FaultPlan {
+  const plan: FaultPlan = { latencyMs: 0, reset: false, drop: false };
+  const bad = (part: string) =>
+    errors.badRequest(`${FAULT_HEADER}: cannot read "${part}"`, { field: FAULT_HEADER });
+  for (const part of value.split(",").map((p) => p.trim())) {
+    if (part === "") continue;
+    if (part === "reset") plan.reset = true;
+    else if (part === "drop") plan.drop = true;
+    else if (part.startsWith("latency=")) {
+      const ms = Number(part.slice("latency=".length));
+      if (!Number.isFinite(ms) || ms < 0) throw bad(part);
+      plan.latencyMs += ms;
+    } else if (part.startsWith("status=")) {
+      const [statusText, ...options] = part.slice("status=".length).split(";");
+      const status = Number(statusText);
+      if (!Number.isInteger(status) || status < 400 || status > 599) throw bad(part);
+      plan.status = status;
+      for (const option of options) {
+        const match = /^\s*retry-after=(\d+)\s*$/i.exec(option);
+        if (!match) throw bad(part);
+        plan.retryAfterSeconds = Number(match[1]);
+      }
+    } else throw bad(part);
+  }
+  return plan;
+}
+
+/** mulberry32: a tiny seeded RNG, enough for reproducible fault sequences. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Decides the faults of each request, from the server-wide options and the request header. */
+export class FaultInjector {
+  private random: () => number;
+  private options: FaultOptions | undefined;
+
+  constructor(options: FaultOptions | undefined, seed: number) {
+    this.options = options;
+    this.random = seededRandom(seed);
+  }
+
+  set(options: FaultOptions | undefined): void {
+    this.options = options;
+  }
+
+  get(): FaultOptions | undefined {
+    return this.options;
+  }
+
+  /** The faults of one request; `header` is the {@link FAULT_HEADER} value if any. */
+  plan(method: string, path: string, header: string | undefined): FaultPlan {
+    const plan = header ? parseFaultHeader(header) : { latencyMs: 0, reset: false, drop: false };
+    const write = method === "POST" || method === "PATCH" || method === "DELETE";
+    if (!write) plan.drop = false;
+    const o = this.options;
+    if (!o || (o.routes && !o.routes.some((prefix) => path.startsWith(prefix)))) return plan;
+    if (o.latencyJitterMs) plan.latencyMs += Math.floor(this.random() * (o.latencyJitterMs + 1));
+    if (plan.reset || plan.status !== undefined) return plan;
+    if (o.resetRate && this.random() < o.resetRate) plan.reset = true;
+    else if (o.errorRate && this.random() < o.errorRate) plan.status = o.errorStatus ?? 503;
+    else if (o.rateLimitRate && this.random() < o.rateLimitRate) {
+      plan.status = 429;
+      plan.retryAfterSeconds = o.retryAfterSeconds ?? 1;
+    } else if (write && o.dropResponseRate && this.random() < o.dropResponseRate) plan.drop = true;
+    return plan;
+  }
+}

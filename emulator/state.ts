@@ -1,0 +1,38 @@
+import type { RouteName } from "../provider/client/schemas";
+import type { ResolvedAgent } from "./agent";
+import type { Store } from "./store";
+
+/** The fixed user that owns every task of the emulator. */
+export const EMULATOR_USER_ID = "user_emulator";
+
+/** What route handlers share: the store, the agent's settings and the clock. */
+export interface EmulatorState {
+  readonly store: Store;
+  /** The agent's current settings (they can change while the emulator runs). */
+  agent(): ResolvedAgent;
+  /** Background progress of async runs, in ms. */
+  readonly asyncRun: { queuedMs: number; runningMs: number };
+  /** Runs `fn` after `ms`, on an unref'd timer that `close()` clears. */
+  schedule(ms: number, fn: () => void): void;
+  /** Resolves after `ms` (unref'd timer). */
+  sleep(ms: number): Promise<void>;
+  /** Now, as an ISO 8601 string. */
+  now(): string;
+}
+
+/** What a route handler sees of a request. */
+export interface RouteRequest {
+  params: Record<string, string>;
+  query: Record<string, string>;
+  /** The parsed JSON body; undefined when there is none. */
+  body: unknown;
+}
+
+/** A route handler's answer; `body` undefined means no body (204). */
+export interface RouteResponse {
+  status: number;
+  body?: unknown;
+}
+
+export type RouteHandler = (request: RouteRequest) => RouteResponse | Promise<RouteResponse>;
+export type RouteHandlers = Partial<Record<RouteName, RouteHandler>>;

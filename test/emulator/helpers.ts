@@ -1,0 +1,61 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- tests read answer bodies loosely; the zod schemas check their shape where it matters */
+import { createEmulator, type Emulator, type EmulatorOptions } from "../../emulator";
+
+/** A JSON answer body, read loosely. */
+export type JsonBody = Record<string, any>;
+
+export const TOKEN = "secret-token-for-tests";
+
+/** A JSON answer from the emulator. */
+export interface Answer<T = Record<string, any>> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** A started emulator and a small client for it. */
+export interface Harness {
+  emulator: Emulator;
+  url: string;
+  call<T = Record<string, any>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Answer<T>>;
+}
+
+/** Starts an emulator on a free port with the test token. */
+export async function start(options: EmulatorOptions = {}): Promise<Harness> {
+  const emulator = createEmulator({ token: TOKEN, ...options });
+  const url = await emulator.listen();
+  const call: Harness["call"] = async (method, path, body, headers = {}) => {
+    const response = await fetch(url + path, {
+      method,
+      headers: {
+        authorization: `Bearer ${TOKEN}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: text === "" ? undefined : JSON.parse(text),
+    } as Answer<any>;
+  };
+  return { emulator, url, call };
+}
+
+/** Creates a task and returns it. */
+export async function createTask(
+  h: Harness,
+  fields: Record<string, unknown> = {},
+): Promise<Record<string, any>> {
+  const answer = await h.call("POST", "/v1/tasks", { title: "a task", ...fields });
+  if (answer.status !== 201)
+    throw new Error(`create task: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body.task;
+}
