@@ -24,4 +24,14 @@ export function responseField<T extends z.ZodType>(schema: T) {
 }
 
 /** A non-empty identifier sent in a path or body. */
-export const Id = z.string().trim().min(1, { error: "must be a non-empty id" });
+export const Id = z
+  .string()
+  .refine((s) => s.trim().length > 0, { error: "must be a non-empty id" });
+
+/**
+ * Non-blank text. Validated, never transformed: what is sent is what the program declared, so
+ * the server's copy compares equal to it.
+ */
+export const NonBlank = z
+  .string()
+  .refine((s) => s.trim().length > 0, { error: "must not be empty or blank" });

@@ -17,5 +17,7 @@ export const ErrorBody = z.looseObject({
   threadId: r(z.string()),
   /** [assumed] On a 409 blocked: the dependencies that are not done yet. */
   blockingTaskIds: r(z.array(z.string())),
+  /** [assumed] On a 409 has-dependents: the tasks that depend on the one being deleted. */
+  dependentTaskIds: r(z.array(z.string())),
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { Id, IsoTimestamp, Metadata, responseField as r } from "./common";
+import { Id, IsoTimestamp, Metadata, NonBlank, responseField as r } from "./common";
+import { LIST_MAX_LIMIT } from "./routes";
 
 /**
  * Every task status the API can return. `in_review` appears in responses (run-thread) and is
@@ -96,7 +97,7 @@ const writableTaskFields = {
 /** Body of `POST /v1/tasks` [spec]. Strict: an unknown field is a mistake, not data. */
 export const TaskCreateParams = z
   .strictObject({
-    title: z.string().trim().min(1, { error: "must be a non-empty string" }),
+    title: NonBlank,
     status: TaskCreateStatus,
     ...writableTaskFields,
   })
@@ -126,7 +127,7 @@ export type TaskCreateParams = z.infer<typeof TaskCreateParams>;
  */
 export const TaskUpdateParams = z
   .strictObject({
-    title: z.string().trim().min(1, { error: "must be a non-empty string" }),
+    title: NonBlank,
     status: TaskStatus,
     ...(Object.fromEntries(
       Object.entries(writableTaskFields).map(([k, v]) => [k, v.nullable()]),
@@ -140,7 +141,7 @@ export const TaskListParams = z.strictObject({
   projectId: Id.optional(),
   sprintId: Id.optional(),
   status: TaskStatus.optional(),
-  limit: z.number().int().min(1).max(500).optional(),
+  limit: z.number().int().min(1).max(LIST_MAX_LIMIT).optional(),
   cursor: z.string().min(1).optional(),
 });
 export type TaskListParams = z.infer<typeof TaskListParams>;

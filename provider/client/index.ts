@@ -1,0 +1,20 @@
+/**
+ * The typed ACP client: {@link AcpClient}, its options, errors, retry policy and every API
+ * schema and type.
+ */
+export { AcpClient } from "./client";
+export { type ClientOptions, DEFAULTS, ENV, resolveConfig, resolveOption } from "./config";
+export { type RequestOptions, MAX_RESPONSE_BYTES } from "./core";
+export * from "./errors";
+export {
+  backoffDelay,
+  parseRetryAfter,
+  shouldRetry,
+  MAX_RETRY_AFTER_MS,
+  type AttemptOutcome,
+} from "./retry";
+export { Tasks } from "./resources/tasks";
+export { Threads } from "./resources/threads";
+export { Runs, TERMINAL_RUN_STATUSES, type WaitForCompletionOptions } from "./resources/runs";
+export { VERSION } from "./version";
+export * from "./schemas";
