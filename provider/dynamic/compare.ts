@@ -37,7 +37,10 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 }
 
 /** Equality of two id lists as sets: order and repetition ignored. */
-export function sameSet(a: readonly string[] | null | undefined, b: readonly string[] | null | undefined): boolean {
+export function sameSet(
+  a: readonly string[] | null | undefined,
+  b: readonly string[] | null | undefined,
+): boolean {
   const sa = new Set(a ?? []);
   const sb = new Set(b ?? []);
   if (sa.size !== sb.size) return false;
@@ -69,5 +72,7 @@ export function firstDuplicate(values: readonly string[]): string | undefined {
 
 /** Drops `undefined` and `null` members, so that an object holds only what is set. */
 export function definedOnly<T extends Record<string, unknown>>(obj: T): Partial<T> {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined && v !== null)) as Partial<T>;
+  return Object.fromEntries(
+    Object.entries(obj).filter(([, v]) => v !== undefined && v !== null),
+  ) as Partial<T>;
 }

@@ -9,7 +9,9 @@ import {
 } from "../client";
 
 /** Turns zod issues into the engine's per-property check failures. */
-export function checkFailures(result: z.ZodSafeParseResult<unknown>): pulumi.dynamic.CheckFailure[] {
+export function checkFailures(
+  result: z.ZodSafeParseResult<unknown>,
+): pulumi.dynamic.CheckFailure[] {
   if (result.success) return [];
   return result.error.issues.map((issue) => {
     if (issue.code === "unrecognized_keys") {

@@ -9,7 +9,9 @@ import {
   AcpError,
   ConflictError,
   CONFLICT_REASONS,
+  Id,
   IsoTimestamp,
+  NonBlank,
   Metadata,
   NotFoundError,
   TaskPriority,
@@ -105,14 +107,11 @@ export type TaskProviderOutputs = Omit<ApiTask, "id"> & {
   __acpKey?: string;
 };
 
-const id = z.string().trim().min(1, { error: "must be a non-empty id" });
+const id = Id;
 
 /** What check accepts. Strict: a misspelt property is reported, not silently ignored. */
 const TaskInputsSchema = z.strictObject({
-  title: z
-    .string({ error: "is required: give the task a non-empty title" })
-    .trim()
-    .min(1, { error: "must not be empty" }),
+  title: z.string({ error: "is required: give the task a non-empty title" }).pipe(NonBlank),
   description: z.string().optional(),
   projectId: id.optional(),
   releaseId: id.optional(),
@@ -190,15 +189,25 @@ function liveInputs(task: ApiTask, managed: readonly string[], olds: Record<stri
  * key, so a create whose response was lost (or an update interrupted and run again) is answered
  * with the task it already made instead of a second one.
  */
-export function createIdempotencyKey(acpKey: string | undefined, body: TaskCreateParams): string | undefined {
+export function createIdempotencyKey(
+  acpKey: string | undefined,
+  body: TaskCreateParams,
+): string | undefined {
   if (!acpKey) return undefined;
-  const digest = createHash("sha256").update(acpKey).update("\0").update(canonicalJson(body)).digest("hex");
+  const digest = createHash("sha256")
+    .update(acpKey)
+    .update("\0")
+    .update(canonicalJson(body))
+    .digest("hex");
   return `pulumi-acp-task-${digest.slice(0, 48)}`;
 }
 
 /** The Task provider's implementation. */
 export class TaskProviderImpl {
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+  async check(
+    _olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): Promise<pulumi.dynamic.CheckResult> {
     const failures = checkFailures(TaskInputsSchema.safeParse(withoutUnknowns(news)));
     const deps = Array.isArray(news.dependencyIds) ? (news.dependencyIds as unknown[]) : [];
     const knownDeps = deps.filter((d): d is string => typeof d === "string" && d !== UNKNOWN);
@@ -217,7 +226,12 @@ export class TaskProviderImpl {
     }
     const start = news.scheduledStartAt;
     const end = news.scheduledEndAt;
-    if (typeof start === "string" && typeof end === "string" && start !== UNKNOWN && end !== UNKNOWN) {
+    if (
+      typeof start === "string" &&
+      typeof end === "string" &&
+      start !== UNKNOWN &&
+      end !== UNKNOWN
+    ) {
       const ts = Date.parse(start);
       const te = Date.parse(end);
       if (!Number.isNaN(ts) && !Number.isNaN(te) && te < ts) {
@@ -246,7 +260,10 @@ export class TaskProviderImpl {
       if (next === undefined || next === null) {
         // Unset is unmanaged: a field the program never set is the server's business; one it
         // stops setting is cleared where the API can clear it, and otherwise left alone.
-        differs = previouslyManaged.has(field) && (CLEARABLE_FIELDS.has(field) || isReplace) && prev != null;
+        differs =
+          previouslyManaged.has(field) &&
+          (CLEARABLE_FIELDS.has(field) || isReplace) &&
+          prev != null;
         if (field === "adoptExistingId") differs = olds.adoptExistingId !== undefined;
       } else if (containsUnknown(next)) {
         differs = true;
@@ -256,7 +273,9 @@ export class TaskProviderImpl {
       if (differs) (isReplace ? replaces : changed).push(field);
     }
     if (Array.isArray(news.dependencyIds) && news.dependencyIds.includes(id)) {
-      throw new Error(`dependencyIds: the task ${id} cannot depend on itself; remove ${id} from dependencyIds`);
+      throw new Error(
+        `dependencyIds: the task ${id} cannot depend on itself; remove ${id} from dependencyIds`,
+      );
     }
     return {
       changes: replaces.length + changed.length > 0,
@@ -275,16 +294,22 @@ export class TaskProviderImpl {
     const body: TaskCreateParams = { title: inputs.title };
     for (const field of managed) {
       if (field === "title") continue;
-      (body as Record<string, unknown>)[field] = (inputs as unknown as Record<string, unknown>)[field];
+      (body as Record<string, unknown>)[field] = (inputs as unknown as Record<string, unknown>)[
+        field
+      ];
     }
     // The create request does not accept every status (no `in_review`): create without it,
     // then move the task there with an update.
     const lateStatus =
-      inputs.status && !(TASK_CREATE_STATUSES as readonly string[]).includes(inputs.status) ? inputs.status : undefined;
+      inputs.status && !(TASK_CREATE_STATUSES as readonly string[]).includes(inputs.status)
+        ? inputs.status
+        : undefined;
     if (lateStatus) delete body.status;
     let task: ApiTask;
     try {
-      task = await client.tasks.create(body, { idempotencyKey: createIdempotencyKey(inputs.__acpKey, body) });
+      task = await client.tasks.create(body, {
+        idempotencyKey: createIdempotencyKey(inputs.__acpKey, body),
+      });
     } catch (err) {
       throw describeError(err, `creating task "${inputs.title}"`);
     }
@@ -295,7 +320,10 @@ export class TaskProviderImpl {
       } catch (err) {
         // The task exists: record it (the engine keeps the id) rather than lose it.
         throw partialFailure(
-          describeError(err, `task ${taskId} was created but could not be moved to status "${lateStatus}"`),
+          describeError(
+            err,
+            `task ${taskId} was created but could not be moved to status "${lateStatus}"`,
+          ),
           taskId,
           taskOutputs(task, managed, extra),
         );

@@ -9,6 +9,7 @@ import { z } from "zod";
 import {
   ConflictError,
   CONFLICT_REASONS,
+  Id,
   Metadata,
   NotFoundError,
   type Execution,
@@ -28,7 +29,13 @@ export const ON_BLOCKED = ["fail", "wait"] as const;
 export type OnBlocked = (typeof ON_BLOCKED)[number];
 
 /** Inputs whose change makes a new thread. */
-export const THREAD_REPLACE_FIELDS = ["taskId", "mode", "agentId", "environmentId", "message"] as const;
+export const THREAD_REPLACE_FIELDS = [
+  "taskId",
+  "mode",
+  "agentId",
+  "environmentId",
+  "message",
+] as const;
 /** Inputs updated in place (PATCH /v1/threads/{id}). */
 export const THREAD_UPDATE_FIELDS = ["title", "metadata"] as const;
 
@@ -51,13 +58,11 @@ export interface TaskThreadProviderInputs {
   pollIntervalSeconds?: number;
 }
 
-const id = z.string().trim().min(1, { error: "must be a non-empty id" });
+const id = Id;
 
 const TaskThreadInputsSchema = z
   .strictObject({
-    taskId: z.string({ error: "is required: the id of the task to work on" }).trim().min(1, {
-      error: "must be a non-empty task id",
-    }),
+    taskId: z.string({ error: "is required: the id of the task to work on" }).pipe(Id),
     mode: z.enum(THREAD_MODES).optional(),
     agentId: id.optional(),
     environmentId: id.optional(),
@@ -66,8 +71,16 @@ const TaskThreadInputsSchema = z
     title: z.string().optional(),
     metadata: Metadata.optional(),
     onBlocked: z.enum(ON_BLOCKED).optional(),
-    waitTimeoutSeconds: z.number().finite().min(0, { error: "must be 0 or more seconds" }).optional(),
-    pollIntervalSeconds: z.number().finite().min(0.05, { error: "must be at least 0.05 seconds" }).optional(),
+    waitTimeoutSeconds: z
+      .number()
+      .finite()
+      .min(0, { error: "must be 0 or more seconds" })
+      .optional(),
+    pollIntervalSeconds: z
+      .number()
+      .finite()
+      .min(0.05, { error: "must be at least 0.05 seconds" })
+      .optional(),
     __provider: z.string().optional(),
   })
   .superRefine((v, ctx) => {
@@ -75,7 +88,8 @@ const TaskThreadInputsSchema = z
       ctx.addIssue({
         code: "custom",
         path: ["message"],
-        message: 'is used only with mode "run" (start-thread takes no message): set mode: "run" or remove message',
+        message:
+          'is used only with mode "run" (start-thread takes no message): set mode: "run" or remove message',
       });
     }
   });
@@ -100,7 +114,13 @@ function threadOutputs(
   if (thread.task != null) outs.prompt = thread.task;
   outs.taskId = inputs.taskId;
   outs.mode = inputs.mode ?? "start";
-  for (const key of ["message", "moveToInProgress", "onBlocked", "waitTimeoutSeconds", "pollIntervalSeconds"] as const) {
+  for (const key of [
+    "message",
+    "moveToInProgress",
+    "onBlocked",
+    "waitTimeoutSeconds",
+    "pollIntervalSeconds",
+  ] as const) {
     if (inputs[key] !== undefined) outs[key] = inputs[key];
   }
   if (inputs.agentId !== undefined) outs.agentId = inputs.agentId;
@@ -119,8 +139,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The TaskThread provider's implementation. */
 export class TaskThreadProviderImpl {
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
-    return { inputs: news, failures: checkFailures(TaskThreadInputsSchema.safeParse(withoutUnknowns(news))) };
+  async check(
+    _olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): Promise<pulumi.dynamic.CheckResult> {
+    return {
+      inputs: news,
+      failures: checkFailures(TaskThreadInputsSchema.safeParse(withoutUnknowns(news))),
+    };
   }
 
   async diff(
@@ -138,13 +164,19 @@ export class TaskThreadProviderImpl {
     }
     // A run whose agent failed is run again by the next update.
     const execution = olds.execution as Execution | undefined;
-    if (execution && execution.success === false && !replaces.includes("message")) replaces.push("message");
+    if (execution && execution.success === false && !replaces.includes("message"))
+      replaces.push("message");
     for (const field of THREAD_UPDATE_FIELDS) {
       const next = news[field];
       if (next === undefined) continue; // unset is unmanaged
       if (containsUnknown(next) || !deepEqual(next, olds[field])) changed.push(field);
     }
-    for (const field of ["moveToInProgress", "onBlocked", "waitTimeoutSeconds", "pollIntervalSeconds"]) {
+    for (const field of [
+      "moveToInProgress",
+      "onBlocked",
+      "waitTimeoutSeconds",
+      "pollIntervalSeconds",
+    ]) {
       if (news[field] !== olds[field]) changed.push(field);
     }
     return { changes: replaces.length + changed.length > 0, replaces, deleteBeforeReplace: false };
@@ -156,10 +188,15 @@ export class TaskThreadProviderImpl {
     const common = {
       ...(inputs.agentId !== undefined ? { agentId: inputs.agentId } : {}),
       ...(inputs.environmentId !== undefined ? { environmentId: inputs.environmentId } : {}),
-      ...(inputs.moveToInProgress !== undefined ? { moveToInProgress: inputs.moveToInProgress } : {}),
+      ...(inputs.moveToInProgress !== undefined
+        ? { moveToInProgress: inputs.moveToInProgress }
+        : {}),
       ...(inputs.metadata !== undefined ? { metadata: inputs.metadata } : {}),
     };
-    const waitMs = inputs.onBlocked === "wait" ? (inputs.waitTimeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS) * 1000 : 0;
+    const waitMs =
+      inputs.onBlocked === "wait"
+        ? (inputs.waitTimeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS) * 1000
+        : 0;
     const pollMs = (inputs.pollIntervalSeconds ?? DEFAULT_POLL_INTERVAL_SECONDS) * 1000;
     const deadline = Date.now() + waitMs;
     const doing = `${mode === "run" ? "running" : "starting"} a thread on task ${inputs.taskId}`;
@@ -175,10 +212,13 @@ export class TaskThreadProviderImpl {
             try {
               thread = await client.threads.update(threadId, { title: inputs.title });
             } catch (err) {
-              throw Object.assign(describeError(err, `thread ${threadId} was started but its title could not be set`), {
-                id: threadId,
-                properties: threadOutputs(thread, inputs, { task: res.task }),
-              });
+              throw Object.assign(
+                describeError(err, `thread ${threadId} was started but its title could not be set`),
+                {
+                  id: threadId,
+                  properties: threadOutputs(thread, inputs, { task: res.task }),
+                },
+              );
             }
           }
           return { id: threadId, outs: threadOutputs(thread, inputs, { task: res.task }) };
@@ -190,7 +230,9 @@ export class TaskThreadProviderImpl {
         );
         let thread = res.thread;
         const threadId = thread.id as string;
-        const subtaskIds = (res.subtasks ?? []).map((s) => s.id).filter((s): s is string => typeof s === "string");
+        const subtaskIds = (res.subtasks ?? [])
+          .map((s) => s.id)
+          .filter((s): s is string => typeof s === "string");
         const extra = { task: res.task, execution: res.execution, subtaskIds };
         if (res.execution && res.execution.success === false) {
           // The thread exists and holds the failed run: record it, so nothing is lost, and fail.
@@ -206,12 +248,17 @@ export class TaskThreadProviderImpl {
         }
         return { id: threadId, outs: threadOutputs(thread, inputs, extra) };
       } catch (err) {
-        if (ConflictError.isInstance(err) && err.reason === CONFLICT_REASONS.blockedByDependencies) {
+        if (
+          ConflictError.isInstance(err) &&
+          err.reason === CONFLICT_REASONS.blockedByDependencies
+        ) {
           if (Date.now() + pollMs <= deadline) {
             await sleep(pollMs);
             continue;
           }
-          const blocking = err.blockingTaskIds?.length ? ` (not done: ${err.blockingTaskIds.join(", ")})` : "";
+          const blocking = err.blockingTaskIds?.length
+            ? ` (not done: ${err.blockingTaskIds.join(", ")})`
+            : "";
           throw new Error(
             inputs.onBlocked === "wait"
               ? `${doing}: the task was still blocked by its dependencies after ${waitMs / 1000}s${blocking}; raise waitTimeoutSeconds or finish the dependencies first`
@@ -244,10 +291,12 @@ export class TaskThreadProviderImpl {
     const inputs = pickInputs(props);
     const outs = threadOutputs(thread, inputs as TaskThreadProviderInputs, {});
     // What the thread's creation returned cannot be read back: keep it.
-    for (const key of ["taskStatus", "execution", "subtaskIds"]) if (props[key] !== undefined) outs[key] = props[key];
+    for (const key of ["taskStatus", "execution", "subtaskIds"])
+      if (props[key] !== undefined) outs[key] = props[key];
     const liveInputs: Record<string, unknown> = { ...inputs };
     if (inputs.title !== undefined && thread.title != null) liveInputs.title = thread.title;
-    if (inputs.metadata !== undefined && thread.metadata != null) liveInputs.metadata = thread.metadata;
+    if (inputs.metadata !== undefined && thread.metadata != null)
+      liveInputs.metadata = thread.metadata;
     return { id, props: outs, inputs: liveInputs };
   }
 
@@ -258,7 +307,8 @@ export class TaskThreadProviderImpl {
   ): Promise<pulumi.dynamic.UpdateResult> {
     const patch: Record<string, unknown> = {};
     if (news.title !== undefined && news.title !== olds.title) patch.title = news.title;
-    if (news.metadata !== undefined && !deepEqual(news.metadata, olds.metadata)) patch.metadata = news.metadata;
+    if (news.metadata !== undefined && !deepEqual(news.metadata, olds.metadata))
+      patch.metadata = news.metadata;
     let thread: Thread;
     try {
       thread =
@@ -269,7 +319,8 @@ export class TaskThreadProviderImpl {
       throw describeError(err, `updating thread ${id}`);
     }
     const outs = threadOutputs(thread, news, {});
-    for (const key of ["taskStatus", "execution", "subtaskIds"]) if (olds[key] !== undefined) outs[key] = olds[key];
+    for (const key of ["taskStatus", "execution", "subtaskIds"])
+      if (olds[key] !== undefined) outs[key] = olds[key];
     return { outs };
   }
 
@@ -299,6 +350,7 @@ const INPUT_KEYS = [
 
 function pickInputs(props: Record<string, unknown>): Partial<TaskThreadProviderInputs> {
   const out: Record<string, unknown> = {};
-  for (const key of INPUT_KEYS) if (props[key] !== undefined && props[key] !== UNKNOWN) out[key] = props[key];
+  for (const key of INPUT_KEYS)
+    if (props[key] !== undefined && props[key] !== UNKNOWN) out[key] = props[key];
   return out as Partial<TaskThreadProviderInputs>;
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Execution, Metadata, TaskStatus, ThreadStatus } from "../client/schemas";
-import { taskThreadProvider } from "./shim";
+import * as taskThreadProvider from "./providers/task-thread";
 import type { OnBlocked, ThreadMode } from "./task-thread-provider";
 
 /** Inputs of a {@link TaskThread}. */
@@ -115,8 +115,17 @@ export class TaskThread extends pulumi.dynamic.Resource {
   declare public readonly subtaskIds: pulumi.Output<string[] | undefined>;
 
   constructor(name: string, args: TaskThreadArgs, opts?: pulumi.CustomResourceOptions) {
-    const props: Record<string, unknown> = Object.fromEntries(OUTPUT_NAMES.map((n) => [n, undefined]));
+    const props: Record<string, unknown> = Object.fromEntries(
+      OUTPUT_NAMES.map((n) => [n, undefined]),
+    );
     Object.assign(props, args);
-    super(taskThreadProvider, name, props, opts, "acp", "TaskThread");
+    super(
+      taskThreadProvider as pulumi.dynamic.ResourceProvider,
+      name,
+      props,
+      opts,
+      "acp",
+      "TaskThread",
+    );
   }
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Metadata, TaskPriority, TaskStatus } from "../client/schemas";
-import { taskProvider } from "./shim";
+import * as taskProvider from "./providers/task";
 
 /**
  * Inputs of a {@link Task}. Every field but `title` is optional; a field left unset is not
@@ -110,11 +110,15 @@ export class Task extends pulumi.dynamic.Resource {
   declare public readonly managedFields: pulumi.Output<string[]>;
 
   constructor(name: string, args: TaskArgs, opts?: pulumi.CustomResourceOptions) {
-    const props: Record<string, unknown> = Object.fromEntries(OUTPUT_NAMES.map((n) => [n, undefined]));
+    const props: Record<string, unknown> = Object.fromEntries(
+      OUTPUT_NAMES.map((n) => [n, undefined]),
+    );
     if (args) {
-      Object.assign(props, args, { __acpKey: `${pulumi.getProject()}/${pulumi.getStack()}/${name}` });
+      Object.assign(props, args, {
+        __acpKey: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
+      });
     }
-    super(taskProvider, name, props, opts, "acp", "Task");
+    super(taskProvider as pulumi.dynamic.ResourceProvider, name, props, opts, "acp", "Task");
   }
 
   /**

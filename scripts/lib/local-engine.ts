@@ -53,7 +53,8 @@ export function localEngineEnv(opts: LocalEngineOptions): Record<string, string>
   fs.mkdirSync(home, { recursive: true });
   return {
     PULUMI_BACKEND_URL: `file://${backendDir}`,
-    PULUMI_CONFIG_PASSPHRASE: opts.passphrase ?? process.env.PULUMI_CONFIG_PASSPHRASE ?? "pulumi-acp-local",
+    PULUMI_CONFIG_PASSPHRASE:
+      opts.passphrase ?? process.env.PULUMI_CONFIG_PASSPHRASE ?? "pulumi-acp-local",
     PULUMI_HOME: home,
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",

@@ -19,6 +19,9 @@ import { localEngineEnv, localPulumiCommand, REPO_ROOT } from "../../scripts/lib
 /** Token the harness's emulators require; distinctive, so leaks are easy to find. */
 export const E2E_TOKEN = `e2e-secret-${randomBytes(8).toString("hex")}`;
 
+/** A resource of the exported state, loosely typed. */
+export type StateResource = { type: string; urn: string; id?: string } & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
 export interface HarnessOptions {
   /** The program to run; can be swapped later with `setProgram`. */
   program: PulumiFn;
@@ -62,24 +65,30 @@ export class Harness {
     // Inside the repository, so the provider process resolves pulumi-acp and @pulumi/pulumi.
     const workDir = fs.mkdtempSync(path.join(root, "run-"));
     const binDir = process.env.PULUMI_ACP_BIN_DIR;
-    if (!binDir) throw new Error("PULUMI_ACP_BIN_DIR is not set: the jest global setup ensures the engine");
+    if (!binDir)
+      throw new Error("PULUMI_ACP_BIN_DIR is not set: the jest global setup ensures the engine");
     const envVars = {
-      ...localEngineEnv({ backendDir: path.join(workDir, "state"), pulumiHome: path.join(workDir, "home") }),
+      ...localEngineEnv({
+        backendDir: path.join(workDir, "state"),
+        pulumiHome: path.join(workDir, "home"),
+      }),
       ...opts.envVars,
     };
-    let harness: Harness | undefined;
-    const program: PulumiFn = () => (harness as Harness).program();
+    // The stack's program calls whichever program the harness holds at the time.
+    const self: { harness?: Harness } = {};
+    const program: PulumiFn = () => (self.harness as Harness).program();
     const stack = await LocalWorkspace.createOrSelectStack(
       { projectName: opts.projectName ?? "acp-e2e", stackName: "test", program },
       { workDir, envVars, pulumiCommand: await localPulumiCommand(binDir) },
     );
-    harness = new Harness(emulator, baseUrl, stack, workDir, opts.program);
+    const harness = new Harness(emulator, baseUrl, stack, workDir, opts.program);
     const config: ConfigMap = { ...opts.config };
     if (!opts.noAcpConfig) {
       config["acp:baseUrl"] = { value: baseUrl };
       config["acp:token"] = { value: E2E_TOKEN, secret: true };
     }
     if (Object.keys(config).length > 0) await stack.setAllConfig(config);
+    self.harness = harness;
     return harness;
   }
 
@@ -98,36 +107,78 @@ export class Harness {
     const events: EngineEvent[] = [];
     const res = await this.stack.up({ onEvent: this.collect(events), parallel: 8 });
     const outputs = Object.fromEntries(Object.entries(res.outputs).map(([k, v]) => [k, v.value]));
-    return { outputs, summary: (res.summary.resourceChanges ?? {}) as Record<string, number>, events, stdout: res.stdout };
+    return {
+      outputs,
+      summary: (res.summary.resourceChanges ?? {}) as Record<string, number>,
+      events,
+      stdout: res.stdout,
+    };
   }
 
   async preview(): Promise<OperationResult> {
     const events: EngineEvent[] = [];
     const res = await this.stack.preview({ onEvent: this.collect(events) });
-    return { outputs: {}, summary: res.changeSummary as Record<string, number>, events, stdout: res.stdout };
+    return {
+      outputs: {},
+      summary: res.changeSummary as Record<string, number>,
+      events,
+      stdout: res.stdout,
+    };
   }
 
   async refresh(): Promise<OperationResult> {
     const events: EngineEvent[] = [];
     const res = await this.stack.refresh({ onEvent: this.collect(events) });
-    return { outputs: {}, summary: (res.summary.resourceChanges ?? {}) as Record<string, number>, events, stdout: res.stdout };
+    return {
+      outputs: {},
+      summary: (res.summary.resourceChanges ?? {}) as Record<string, number>,
+      events,
+      stdout: res.stdout,
+    };
   }
 
   async destroy(): Promise<OperationResult> {
     const events: EngineEvent[] = [];
     const res = await this.stack.destroy({ onEvent: this.collect(events) });
-    return { outputs: {}, summary: (res.summary.resourceChanges ?? {}) as Record<string, number>, events, stdout: res.stdout };
+    return {
+      outputs: {},
+      summary: (res.summary.resourceChanges ?? {}) as Record<string, number>,
+      events,
+      stdout: res.stdout,
+    };
   }
 
   /** The state as `pulumi stack export` gives it. */
-  async exportState(): Promise<{ text: string; resources: Array<Record<string, any>> }> {
+  async exportState(): Promise<{ text: string; resources: Array<StateResource> }> {
     const deployment = await this.stack.exportStack();
     const text = JSON.stringify(deployment);
-    return { text, resources: (deployment.deployment?.resources ?? []) as Array<Record<string, any>> };
+    return {
+      text,
+      resources: (deployment.deployment?.resources ?? []) as Array<StateResource>,
+    };
+  }
+
+  /**
+   * The state file exactly as the engine stored it on disk (secrets encrypted), as opposed to
+   * `exportState`, which the Automation API runs with secrets shown.
+   */
+  storedStateText(): string {
+    const stacksDir = path.join(this.workDir, "state", ".pulumi", "stacks");
+    const files: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(full);
+        else if (entry.name.endsWith(".json")) files.push(full);
+      }
+    };
+    walk(stacksDir);
+    if (files.length === 0) throw new Error(`no state file under ${stacksDir}`);
+    return files.map((f) => fs.readFileSync(f, "utf8")).join("\n");
   }
 
   /** Resources of one type in the exported state. */
-  async stateResources(type: "acp:Task" | "acp:TaskThread"): Promise<Array<Record<string, any>>> {
+  async stateResources(type: "acp:Task" | "acp:TaskThread"): Promise<Array<StateResource>> {
     const { resources } = await this.exportState();
     return resources.filter((r) => r.type === `pulumi-nodejs:dynamic/${type}`);
   }

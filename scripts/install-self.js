@@ -1,0 +1,19 @@
+// Installs this package into its own node_modules as a real copy (not a symlink), so that the
+// example programs, the end-to-end tests and the benchmarks load `pulumi-acp` exactly as a
+// user's project does: from a path under node_modules. That matters to Pulumi, which captures
+// a provider loaded from node_modules by reference (`require("pulumi-acp/providers/task")`)
+// and one loaded from anywhere else by value.
+const fs = require("node:fs");
+const path = require("node:path");
+
+const root = path.resolve(__dirname, "..");
+const target = path.join(root, "node_modules", "pulumi-acp");
+const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+
+fs.rmSync(target, { recursive: true, force: true });
+fs.mkdirSync(target, { recursive: true });
+fs.copyFileSync(path.join(root, "package.json"), path.join(target, "package.json"));
+for (const entry of pkg.files) {
+  const from = path.join(root, entry);
+  if (fs.existsSync(from)) fs.cpSync(from, path.join(target, entry), { recursive: true });
+}

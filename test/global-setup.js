@@ -1,2 +1,0 @@
-// Placeholder replaced by the engine harness: ensures the Pulumi CLI before any suite runs.
-module.exports = async () => {};
