@@ -2,7 +2,11 @@ import * as http from "node:http";
 import type { Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { z } from "zod";
-import { IDEMPOTENCY_HEADER, type RouteName } from "../provider/client/schemas";
+import {
+  IDEMPOTENCY_HEADER,
+  IDEMPOTENT_REPLAYED_HEADER,
+  type RouteName,
+} from "../provider/client/schemas";
 import { resolveAgent, type AgentOptions, type ResolvedAgent } from "./agent";
 import { ApiError, errors, parseBody, toApiError } from "./errors";
 import { FAULT_HEADER, FaultInjector, FaultOptionsSchema, type FaultOptions } from "./faults";
@@ -271,7 +275,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       return {
         status: stored.status,
         body: structuredClone(stored.body),
-        headers: { "idempotent-replayed": "true" },
+        headers: { [IDEMPOTENT_REPLAYED_HEADER.toLowerCase()]: "true" },
       };
     };
     const pending = inFlight.get(key);

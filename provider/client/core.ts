@@ -17,6 +17,7 @@ import { describeIssue, describeIssues } from "./issues";
 import { backoffDelay, parseRetryAfter, shouldRetry } from "./retry";
 import {
   IDEMPOTENCY_HEADER,
+  IDEMPOTENT_REPLAYED_HEADER,
   RETRY_AFTER_HEADER,
   ROUTES,
   type RouteName,
@@ -38,6 +39,11 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** Retries after the first attempt for this call; overrides the client's `maxRetries`. */
   maxRetries?: number;
+  /**
+   * Called when the API answers a POST with the stored response of an earlier request with the
+   * same Idempotency-Key (header `Idempotent-Replayed: true`) instead of acting again.
+   */
+  onIdempotentReplay?: () => void;
 }
 
 /** Responses larger than this (10 MiB) are refused; reading stops as soon as it is passed. */
@@ -236,6 +242,9 @@ export class AcpCore {
       if (result.kind === "response") {
         this.log(`ACP ${method} ${apiPath} ${result.status} ${ms}ms ${attemptLabel}`);
         if (result.status >= 200 && result.status < 300) {
+          if (result.headers[IDEMPOTENT_REPLAYED_HEADER.toLowerCase()] === "true") {
+            opts.onIdempotentReplay?.();
+          }
           return this.parseResponse(spec.response, result.text, method, apiPath);
         }
         failure = errorFromResponse(result.status, result.text, result.headers, method, apiPath);

@@ -307,9 +307,7 @@ export class TaskProviderImpl {
     if (lateStatus) delete body.status;
     let task: ApiTask;
     try {
-      task = await client.tasks.create(body, {
-        idempotencyKey: createIdempotencyKey(inputs.__acpKey, body),
-      });
+      task = await this.createOnce(body, createIdempotencyKey(inputs.__acpKey, body));
     } catch (err) {
       throw describeError(err, `creating task "${inputs.title}"`);
     }
@@ -330,6 +328,29 @@ export class TaskProviderImpl {
       }
     }
     return { id: taskId, outs: taskOutputs(task, managed, extra) };
+  }
+
+  /**
+   * Creates the task under a key stable for this resource and these inputs, so that a create
+   * whose answer was lost (even across engine runs) does not make a second task. A replayed
+   * answer naming a task that has since been deleted (the same task declared again after an
+   * out-of-band delete) is not trusted: the task is created anew under a fresh key.
+   */
+  private async createOnce(body: TaskCreateParams, key: string | undefined): Promise<ApiTask> {
+    const client = acpClient();
+    let replayed = false;
+    const task = await client.tasks.create(body, {
+      idempotencyKey: key,
+      onIdempotentReplay: () => (replayed = true),
+    });
+    if (!replayed || key === undefined) return task;
+    try {
+      await client.tasks.retrieve(task.id as string);
+      return task;
+    } catch (err) {
+      if (!NotFoundError.isInstance(err)) throw err;
+      return client.tasks.create(body, { idempotencyKey: `${key}-${Date.now().toString(36)}` });
+    }
   }
 
   private async adopt(

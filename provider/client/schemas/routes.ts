@@ -59,6 +59,9 @@ export function routePath(name: RouteName, params: Record<string, string> = {}):
  */
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";
 
+/** [assumed] Response header marking an answer replayed for a repeated Idempotency-Key. */
+export const IDEMPOTENT_REPLAYED_HEADER = "Idempotent-Replayed";
+
 /** [assumed] Response header on 429 (and 503): seconds, or an HTTP date, to wait. */
 export const RETRY_AFTER_HEADER = "Retry-After";
 
