@@ -8,10 +8,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as installed from "pulumi-acp/providers/task";
 import * as fromSource from "../../provider/dynamic/providers/task";
 
+/** How the provider host loads a serialized provider. */
+type LoadedProvider = { handler: () => pulumi.dynamic.ResourceProvider };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const requireFromString: (code: string) => {
-  handler: () => pulumi.dynamic.ResourceProvider;
-} = require("require-from-string");
+const requireFromString = require("require-from-string") as (code: string) => LoadedProvider;
 
 async function serialized(provider: object): Promise<string> {
   return (await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: false })).text;
