@@ -17,3 +17,14 @@ for (const entry of pkg.files) {
   const from = path.join(root, entry);
   if (fs.existsSync(from)) fs.cpSync(from, path.join(target, entry), { recursive: true });
 }
+
+// Link the package's commands as npm does for a dependency, so `npx acp-emulator` works here.
+const binDir = path.join(root, "node_modules", ".bin");
+fs.mkdirSync(binDir, { recursive: true });
+for (const [name, rel] of Object.entries(pkg.bin ?? {})) {
+  const targetFile = path.join(target, rel);
+  fs.chmodSync(targetFile, 0o755);
+  const link = path.join(binDir, name);
+  fs.rmSync(link, { force: true });
+  fs.symlinkSync(path.relative(binDir, targetFile), link);
+}
