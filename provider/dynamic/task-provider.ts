@@ -32,26 +32,9 @@ import {
   UNKNOWN,
 } from "./compare";
 import { checkFailures, describeError } from "./errors";
+import { TASK_INPUT_FIELDS, type TaskInputField } from "./fields";
 
-/** Task fields a program can set, in the API's own names. */
-export const TASK_INPUT_FIELDS = [
-  "title",
-  "description",
-  "projectId",
-  "releaseId",
-  "sprintId",
-  "status",
-  "priority",
-  "assigneeAgentId",
-  "dependencyIds",
-  "scheduledStartAt",
-  "scheduledEndAt",
-  "dueAt",
-  "completedAt",
-  "sortOrder",
-  "metadata",
-] as const;
-export type TaskInputField = (typeof TASK_INPUT_FIELDS)[number];
+export { TASK_INPUT_FIELDS, type TaskInputField };
 
 /** Changing one of these makes a new task: a task does not move between projects. */
 export const TASK_REPLACE_FIELDS = ["projectId", "adoptExistingId"] as const;

@@ -19,6 +19,7 @@ import {
 import { acpClient } from "./settings";
 import { containsUnknown, deepEqual, UNKNOWN } from "./compare";
 import { checkFailures, describeError } from "./errors";
+import { THREAD_INPUT_FIELDS } from "./fields";
 
 /** How a thread is made: `start` (start-thread) or `run` (run-thread). */
 export const THREAD_MODES = ["start", "run"] as const;
@@ -334,23 +335,9 @@ export class TaskThreadProviderImpl {
   }
 }
 
-const INPUT_KEYS = [
-  "taskId",
-  "mode",
-  "agentId",
-  "environmentId",
-  "moveToInProgress",
-  "message",
-  "title",
-  "metadata",
-  "onBlocked",
-  "waitTimeoutSeconds",
-  "pollIntervalSeconds",
-] as const;
-
 function pickInputs(props: Record<string, unknown>): Partial<TaskThreadProviderInputs> {
   const out: Record<string, unknown> = {};
-  for (const key of INPUT_KEYS)
+  for (const key of THREAD_INPUT_FIELDS)
     if (props[key] !== undefined && props[key] !== UNKNOWN) out[key] = props[key];
   return out as Partial<TaskThreadProviderInputs>;
 }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { THREAD_OUTPUT_FIELDS } from "./fields";
 import type { Execution, Metadata, TaskStatus, ThreadStatus } from "../client/schemas";
 import * as taskThreadProvider from "./providers/task-thread";
 import type { OnBlocked, ThreadMode } from "./task-thread-provider";
@@ -35,40 +36,6 @@ export interface TaskThreadArgs {
   /** Pause between attempts while waiting, in seconds. Default 2. */
   pollIntervalSeconds?: pulumi.Input<number>;
 }
-
-const OUTPUT_NAMES = [
-  "taskId",
-  "mode",
-  "agentId",
-  "environmentId",
-  "moveToInProgress",
-  "message",
-  "title",
-  "metadata",
-  "onBlocked",
-  "waitTimeoutSeconds",
-  "pollIntervalSeconds",
-  "status",
-  "projectId",
-  "appId",
-  "prompt",
-  "messageCount",
-  "lastMessageAt",
-  "lastMessagePreview",
-  "inputTokens",
-  "outputTokens",
-  "totalCost",
-  "environmentMinutes",
-  "environmentName",
-  "agentName",
-  "teamExecution",
-  "subagentActivity",
-  "createdAt",
-  "updatedAt",
-  "taskStatus",
-  "execution",
-  "subtaskIds",
-] as const;
 
 /**
  * A thread in which an agent works on a task (`pulumi-nodejs:dynamic/acp:TaskThread`). Its id
@@ -116,7 +83,7 @@ export class TaskThread extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: TaskThreadArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Record<string, unknown> = Object.fromEntries(
-      OUTPUT_NAMES.map((n) => [n, undefined]),
+      THREAD_OUTPUT_FIELDS.map((n) => [n, undefined]),
     );
     Object.assign(props, args);
     super(

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { TASK_OUTPUT_FIELDS } from "./fields";
 import type { Metadata, TaskPriority, TaskStatus } from "../client/schemas";
 import * as taskProvider from "./providers/task";
 
@@ -50,31 +51,6 @@ export interface TaskArgs {
   adoptExistingId?: pulumi.Input<string>;
 }
 
-const OUTPUT_NAMES = [
-  "title",
-  "description",
-  "projectId",
-  "releaseId",
-  "sprintId",
-  "status",
-  "priority",
-  "assigneeAgentId",
-  "dependencyIds",
-  "scheduledStartAt",
-  "scheduledEndAt",
-  "dueAt",
-  "completedAt",
-  "sortOrder",
-  "metadata",
-  "adoptExistingId",
-  "userId",
-  "linkedThreadIds",
-  "lastStartedThreadId",
-  "createdAt",
-  "updatedAt",
-  "managedFields",
-] as const;
-
 /**
  * An ACP task (`pulumi-nodejs:dynamic/acp:Task`). Its id is the task's id.
  *
@@ -111,7 +87,7 @@ export class Task extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: TaskArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Record<string, unknown> = Object.fromEntries(
-      OUTPUT_NAMES.map((n) => [n, undefined]),
+      TASK_OUTPUT_FIELDS.map((n) => [n, undefined]),
     );
     if (args) {
       Object.assign(props, args, {
