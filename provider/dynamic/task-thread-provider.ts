@@ -3,7 +3,7 @@
  * with start-thread (the task's first thread) or run-thread (a new thread whose prompt runs
  * synchronously). Loaded by package name inside the provider process, never serialized.
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
@@ -17,7 +17,7 @@ import {
   type Thread,
 } from "../client";
 import { acpClient } from "./settings";
-import { containsUnknown, deepEqual, UNKNOWN } from "./compare";
+import { canonicalJson, containsUnknown, deepEqual, UNKNOWN } from "./compare";
 import { checkFailures, describeError } from "./errors";
 import { THREAD_INPUT_FIELDS } from "./fields";
 
@@ -57,6 +57,8 @@ export interface TaskThreadProviderInputs {
   onBlocked?: OnBlocked;
   waitTimeoutSeconds?: number;
   pollIntervalSeconds?: number;
+  /** `<project>/<stack>/<resource name>`: makes a start-thread's idempotency key stable. */
+  __acpKey?: string;
 }
 
 const id = Id;
@@ -82,6 +84,7 @@ const TaskThreadInputsSchema = z
       .finite()
       .min(0.05, { error: "must be at least 0.05 seconds" })
       .optional(),
+    __acpKey: z.string().optional(),
     __provider: z.string().optional(),
   })
   .superRefine((v, ctx) => {
@@ -136,6 +139,29 @@ function stripNulls(obj: object): Record<string, unknown> {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== null && v !== undefined));
 }
 
+/** The stable part of a start-thread's Idempotency-Key, when the resource has a key. */
+function threadStartKey(inputs: TaskThreadProviderInputs, body: object): string | undefined {
+  if (!inputs.__acpKey) return undefined;
+  const digest = createHash("sha256")
+    .update(inputs.__acpKey)
+    .update("\0")
+    .update(inputs.taskId)
+    .update("\0")
+    .update(canonicalJson(body))
+    .digest("hex");
+  return `pulumi-acp-start-${digest.slice(0, 40)}`;
+}
+
+async function threadExists(threadId: string): Promise<boolean> {
+  try {
+    await acpClient().threads.retrieve(threadId);
+    return true;
+  } catch (err) {
+    if (NotFoundError.isInstance(err)) return false;
+    throw err;
+  }
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The TaskThread provider's implementation. */
@@ -180,7 +206,13 @@ export class TaskThreadProviderImpl {
     ]) {
       if (news[field] !== olds[field]) changed.push(field);
     }
-    return { changes: replaces.length + changed.length > 0, replaces, deleteBeforeReplace: false };
+    // A task has one start-thread: the old thread must go before a new one can be started.
+    const startMode = (olds.mode ?? "start") === "start" || (news.mode ?? "start") === "start";
+    return {
+      changes: replaces.length + changed.length > 0,
+      replaces,
+      deleteBeforeReplace: replaces.length > 0 && startMode,
+    };
   }
 
   async create(inputs: TaskThreadProviderInputs): Promise<pulumi.dynamic.CreateResult> {
@@ -201,14 +233,29 @@ export class TaskThreadProviderImpl {
     const pollMs = (inputs.pollIntervalSeconds ?? DEFAULT_POLL_INTERVAL_SECONDS) * 1000;
     const deadline = Date.now() + waitMs;
     const doing = `${mode === "run" ? "running" : "starting"} a thread on task ${inputs.taskId}`;
-    for (;;) {
+    // A start-thread's key is stable for this resource and these inputs, so that one whose
+    // answer was lost, even to a killed engine, is answered with the thread it started. Each
+    // attempt on a blocked task has its own key: a refusal must not be replayed to the next.
+    // A run's key is fresh: running a prompt again is what replacing a run thread asks for.
+    let startKey = mode === "start" ? threadStartKey(inputs, common) : undefined;
+    for (let attempt = 1; ; attempt++) {
       try {
-        // A fresh key per attempt: a 409 answer must not be replayed to the next attempt.
-        const idempotencyKey = `pulumi-acp-thread-${randomUUID()}`;
+        const idempotencyKey = startKey
+          ? `${startKey}-${attempt}`
+          : `pulumi-acp-thread-${randomUUID()}`;
         if (mode === "start") {
-          const res = await client.tasks.startThread(inputs.taskId, common, { idempotencyKey });
+          let replayed = false;
+          const res = await client.tasks.startThread(inputs.taskId, common, {
+            idempotencyKey,
+            onIdempotentReplay: () => (replayed = true),
+          });
           let thread = res.thread;
           const threadId = thread.id as string;
+          if (replayed && !(await threadExists(threadId))) {
+            // The answer replayed names a thread deleted since: start a new one.
+            startKey = undefined;
+            continue;
+          }
           if (inputs.title !== undefined && inputs.title !== thread.title) {
             try {
               thread = await client.threads.update(threadId, { title: inputs.title });

@@ -85,7 +85,7 @@ export class TaskThread extends pulumi.dynamic.Resource {
     const props: Record<string, unknown> = Object.fromEntries(
       THREAD_OUTPUT_FIELDS.map((n) => [n, undefined]),
     );
-    Object.assign(props, args);
+    Object.assign(props, args, { __acpKey: `${pulumi.getProject()}/${pulumi.getStack()}/${name}` });
     super(
       taskThreadProvider as pulumi.dynamic.ResourceProvider,
       name,

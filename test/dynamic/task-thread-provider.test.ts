@@ -81,6 +81,14 @@ describe("TaskThread diff", () => {
     expect(res.replaces).toContain(field);
   });
 
+  it("deletes a start thread before replacing it (a task has one start-thread), not a run thread", async () => {
+    const start = { taskId: "task_1", mode: "start", agentId: "agent_1" };
+    const replaced = await diff(start, { taskId: "task_1", mode: "start", agentId: "agent_2" });
+    expect(replaced).toMatchObject({ replaces: ["agentId"], deleteBeforeReplace: true });
+    const run = await diff(olds, { taskId: "task_1", mode: "run", message: "again" });
+    expect(run).toMatchObject({ replaces: ["message"], deleteBeforeReplace: false });
+  });
+
   it("updates title and metadata in place", async () => {
     const res = await diff(olds, {
       taskId: "task_1",

@@ -179,6 +179,26 @@ describe("TaskThread through the engine", () => {
     both["review-start"].title = "Review: round one";
   });
 
+  it("replaces a start thread by deleting it first, since a task has only one", async () => {
+    const before = (await h.stack.outputs()).threads.value as Record<
+      string,
+      Record<string, unknown>
+    >;
+    const ids = (await h.stack.outputs()).taskIds.value as Record<string, string>;
+    both["review-start"] = {
+      ...both["review-start"],
+      agentId: "agent_reviewer",
+    } as (typeof both)["review-start"];
+    h.setProgram(program({ threads: both }));
+    const up = await h.up();
+    expect(changesOf(up.summary)).toEqual({ replace: 1 });
+    const now = (up.outputs.threads as Record<string, Record<string, unknown>>)["review-start"];
+    expect(now.id).not.toBe(before["review-start"].id);
+    const review = snapshot().tasks.find((t) => t.id === ids.review);
+    expect(review?.linkedThreadIds).toEqual([now.id]);
+    expect(snapshot().threads.find((t) => t.id === now.id)?.agentId).toBe("agent_reviewer");
+  });
+
   it("fails clearly on 402, naming the budget, and creates no thread", async () => {
     h.emulator.setBudget(0.5);
     const threadsBefore = snapshot().threads.length;
