@@ -31,17 +31,26 @@ export function configureFromStack(req: pulumi.dynamic.ConfigureRequest): void {
     return v === undefined || v === "" ? undefined : v;
   };
   const insecure = get(CONFIG_KEYS.allowInsecureHttp);
-  options = {
+  const next: ClientOptions = {
     baseUrl: get(CONFIG_KEYS.baseUrl),
     token: get(CONFIG_KEYS.token),
     timeoutMs: numberOrUndefined(get(CONFIG_KEYS.timeoutMs)),
     maxRetries: numberOrUndefined(get(CONFIG_KEYS.maxRetries)),
     allowInsecureHttp: insecure === undefined ? undefined : insecure === "true" || insecure === "1",
   };
-  if (client) {
-    void client.close();
-    client = undefined;
-  }
+  // The engine configures each provider kind of a process in turn, with the same stack config:
+  // keep the client (and its pool, and the requests it has in flight) when nothing changed.
+  if (sameOptions(options, next)) return;
+  options = next;
+  // A client built with other settings may still have requests in flight: it is left to finish
+  // them, and its idle connections close by themselves.
+  client = undefined;
+}
+
+function sameOptions(a: ClientOptions, b: ClientOptions): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof ClientOptions>;
+  for (const key of keys) if (a[key] !== b[key]) return false;
+  return true;
 }
 
 /** The provider process's one client (one keep-alive pool shared by every resource). */
