@@ -10,13 +10,20 @@ const root = path.resolve(__dirname, "..");
 const target = path.join(root, "node_modules", "pulumi-acp");
 const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
 
-fs.rmSync(target, { recursive: true, force: true });
-fs.mkdirSync(target, { recursive: true });
-fs.copyFileSync(path.join(root, "package.json"), path.join(target, "package.json"));
+// Built beside the target, then swapped in with renames, so that a program or provider process
+// loading the package at that moment finds the old copy or the new one, never a half-made one.
+const staging = `${target}.staging-${process.pid}`;
+const previous = `${target}.previous-${process.pid}`;
+fs.rmSync(staging, { recursive: true, force: true });
+fs.mkdirSync(staging, { recursive: true });
+fs.copyFileSync(path.join(root, "package.json"), path.join(staging, "package.json"));
 for (const entry of pkg.files) {
   const from = path.join(root, entry);
-  if (fs.existsSync(from)) fs.cpSync(from, path.join(target, entry), { recursive: true });
+  if (fs.existsSync(from)) fs.cpSync(from, path.join(staging, entry), { recursive: true });
 }
+if (fs.existsSync(target)) fs.renameSync(target, previous);
+fs.renameSync(staging, target);
+fs.rmSync(previous, { recursive: true, force: true });
 
 // Link the package's commands as npm does for a dependency, so `npx acp-emulator` works here.
 const binDir = path.join(root, "node_modules", ".bin");
