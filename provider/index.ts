@@ -7,3 +7,4 @@ export { Task, type TaskArgs } from "./dynamic/task";
 export { TaskThread, type TaskThreadArgs } from "./dynamic/task-thread";
 export type { ThreadMode, OnBlocked } from "./dynamic/task-thread-provider";
 export { CONFIG_KEYS } from "./dynamic/settings";
+export * from "./components";

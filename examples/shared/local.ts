@@ -1,0 +1,104 @@
+/**
+ * What the example runners share: where the ACP API is (a real one from the environment, or an
+ * emulator embedded in the runner with a persisted store) and which Pulumi engine and backend
+ * to use (the environment's, as in CI, or this repository's local engine and a file backend).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { LocalWorkspaceOptions } from "@pulumi/pulumi/automation";
+import { createEmulator, type Emulator } from "pulumi-acp/emulator";
+import {
+  ensurePulumi,
+  localEngineEnv,
+  localPulumiCommand,
+  REPO_ROOT,
+} from "../../scripts/lib/local-engine";
+
+export { REPO_ROOT };
+
+/** The embedded emulator's token: local only, and not a secret. */
+export const LOCAL_EMULATOR_TOKEN = "pulumi-acp-local-emulator";
+
+/** Where the ACP API is for one run. */
+export interface ApiTarget {
+  baseUrl: string;
+  /** Passed to the provider process as ACP_API_TOKEN; never written to the stack. */
+  token: string;
+  /** Set when the API is the embedded emulator. */
+  emulator?: Emulator;
+  /** Closes the embedded emulator (its store file stays). */
+  close(): Promise<void>;
+}
+
+/**
+ * The API to use: ACP_BASE_URL with ACP_API_TOKEN when set (a real API, or an emulator started
+ * elsewhere), else an emulator embedded in this process whose store persists in `dataFile`.
+ */
+export async function apiTarget(dataFile: string): Promise<ApiTarget> {
+  const baseUrl = process.env.ACP_BASE_URL?.trim();
+  if (baseUrl) {
+    const token = process.env.ACP_API_TOKEN?.trim();
+    if (!token) {
+      throw new Error(
+        `ACP_BASE_URL is set (${baseUrl}) but ACP_API_TOKEN is not: export the API token in ACP_API_TOKEN`,
+      );
+    }
+    return { baseUrl, token, close: async () => undefined };
+  }
+  fs.mkdirSync(path.dirname(dataFile), { recursive: true });
+  const emulator = createEmulator({ token: LOCAL_EMULATOR_TOKEN, dataFile });
+  const url = await emulator.listen(0);
+  return { baseUrl: url, token: LOCAL_EMULATOR_TOKEN, emulator, close: () => emulator.close() };
+}
+
+/**
+ * Engine settings for LocalWorkspace. When PULUMI_BACKEND_URL or PULUMI_ACCESS_TOKEN is set (CI
+ * with a real Pulumi install and backend), the `pulumi` on PATH and the environment as it is;
+ * otherwise this repository's engine (scripts/ensure-pulumi) with a file backend in `stateDir`.
+ */
+export async function engineOptions(
+  stateDir: string,
+): Promise<Pick<LocalWorkspaceOptions, "envVars" | "pulumiCommand">> {
+  if (process.env.PULUMI_BACKEND_URL || process.env.PULUMI_ACCESS_TOKEN) return { envVars: {} };
+  const binDir = ensurePulumi();
+  return {
+    envVars: localEngineEnv({
+      backendDir: path.join(stateDir, "state"),
+      pulumiHome: path.join(stateDir, "home"),
+    }),
+    pulumiCommand: await localPulumiCommand(binDir),
+  };
+}
+
+/**
+ * A directory for the Automation API's work files. It must be inside this repository: the
+ * provider process starts there and must find pulumi-acp in node_modules.
+ */
+export function workDirFor(dir: string): string {
+  const abs = path.resolve(dir);
+  const rel = path.relative(REPO_ROOT, abs);
+  if (rel.startsWith("..") || path.isAbsolute(rel)) {
+    throw new Error(`work directory ${abs} must be inside the repository ${REPO_ROOT}`);
+  }
+  fs.mkdirSync(abs, { recursive: true });
+  return abs;
+}
+
+/** The most useful line of an error: the engine's own `error:` line when there is one. */
+export function oneLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const stderr = message.includes("stderr:") ? message.slice(message.indexOf("stderr:")) : message;
+  const errorLines = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => /^error: /.test(l) && !/(update|preview|destroy) failed/.test(l));
+  if (errorLines.length > 0) return errorLines[0].replace(/^error: /, "");
+  return message.split("\n").find((l) => l.trim() !== "") ?? "unknown error";
+}
+
+/** Counts of changes without `same`, as one sentence. */
+export function describeChanges(changes: Record<string, number> | undefined): string {
+  const entries = Object.entries(changes ?? {}).filter(([k, v]) => k !== "same" && v > 0);
+  if (entries.length === 0) return "No changes.";
+  return `Changes: ${entries.map(([k, v]) => `${k} ${v}`).join(", ")}.`;
+}

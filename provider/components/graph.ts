@@ -1,0 +1,238 @@
+/**
+ * Pure functions over a task graph declared by key (`dependsOn: ["design"]`): validation
+ * (unknown keys with close matches, self and duplicate dependencies, cycles named in order)
+ * and its Mermaid rendering. No Pulumi here, so all of it is unit-tested directly.
+ */
+
+/** One node of a task graph: its key's dependencies and its title (for the diagram). */
+export interface GraphNode {
+  /** Keys of the tasks this one depends on. */
+  dependsOn?: readonly string[];
+}
+
+/** Why a task graph is invalid. `problems` lists every problem found, one sentence each. */
+export class TaskGraphError extends Error {
+  /** Stable code, as the client's errors have. */
+  readonly code = "task_graph_invalid";
+
+  constructor(
+    /** Every problem found, one sentence each, in key order. */
+    readonly problems: string[],
+    /** Names the graph in the message (a component name or a sprint file). */
+    where?: string,
+  ) {
+    super(
+      `${where ? `${where}: ` : ""}invalid task graph: ${problems.length === 1 ? problems[0] : `\n  - ${problems.join("\n  - ")}`}`,
+    );
+    this.name = "TaskGraphError";
+  }
+
+  /** True for a TaskGraphError from any copy of this module (`instanceof` is not reliable). */
+  static isInstance(err: unknown): err is TaskGraphError {
+    return (
+      typeof err === "object" &&
+      err !== null &&
+      (err as { code?: unknown }).code === "task_graph_invalid"
+    );
+  }
+}
+
+/** Levenshtein distance between two strings (small inputs: task keys). */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/**
+ * Up to `limit` candidates close to `word`: a small edit distance (at most a third of the
+ * longer word, at least 2) or one containing the other, case ignored; closest first.
+ */
+export function closeMatches(word: string, candidates: Iterable<string>, limit = 3): string[] {
+  const w = word.toLowerCase();
+  const scored: Array<{ c: string; d: number }> = [];
+  for (const c of candidates) {
+    const lc = c.toLowerCase();
+    const d = editDistance(w, lc);
+    const threshold = Math.max(2, Math.floor(Math.max(w.length, lc.length) / 3));
+    if (d <= threshold || (w.length >= 3 && (lc.includes(w) || w.includes(lc)))) {
+      scored.push({ c, d });
+    }
+  }
+  scored.sort((x, y) => x.d - y.d || x.c.localeCompare(y.c));
+  return scored.slice(0, limit).map((s) => s.c);
+}
+
+/**
+ * The first cycle of the graph, as keys in dependency order with the first key repeated at the
+ * end (`["a", "b", "c", "a"]`: a depends on b, b on c, c on a), or undefined. Keys are visited
+ * in declaration order, so the answer is stable. Iterative: long chains cannot overflow the
+ * stack. Unknown keys in `dependsOn` are ignored (reported elsewhere).
+ */
+export function findCycle(nodes: Record<string, GraphNode>): string[] | undefined {
+  const WHITE = 0;
+  const GREY = 1;
+  const BLACK = 2;
+  const color = new Map<string, number>(Object.keys(nodes).map((k) => [k, WHITE]));
+  for (const root of Object.keys(nodes)) {
+    if (color.get(root) !== WHITE) continue;
+    // The DFS path, each entry with the index of the next dependency to look at.
+    const path: Array<{ key: string; next: number }> = [{ key: root, next: 0 }];
+    color.set(root, GREY);
+    while (path.length > 0) {
+      const top = path[path.length - 1];
+      const deps = nodes[top.key].dependsOn ?? [];
+      if (top.next >= deps.length) {
+        color.set(top.key, BLACK);
+        path.pop();
+        continue;
+      }
+      const dep = deps[top.next++];
+      const c = color.get(dep);
+      if (c === undefined || c === BLACK) continue;
+      if (c === GREY) {
+        const start = path.findIndex((p) => p.key === dep);
+        return [...path.slice(start).map((p) => p.key), dep];
+      }
+      color.set(dep, GREY);
+      path.push({ key: dep, next: 0 });
+    }
+  }
+  return undefined;
+}
+
+/** One problem of a task graph: the task key it is about, and a sentence naming the keys. */
+export interface GraphIssue {
+  /** The task whose `dependsOn` is wrong (for a cycle: the first task on it). */
+  key: string;
+  /** What is wrong and how to fix it. */
+  message: string;
+}
+
+/**
+ * Every problem of the graph: a dependency on an unknown key (with close matches), on itself,
+ * listed twice, and the first cycle found. Empty if the graph is valid.
+ */
+export function graphIssues(nodes: Record<string, GraphNode>): GraphIssue[] {
+  const keys = Object.keys(nodes);
+  const issues: GraphIssue[] = [];
+  for (const key of keys) {
+    const seen = new Set<string>();
+    for (const dep of nodes[key].dependsOn ?? []) {
+      if (dep === key) {
+        issues.push({
+          key,
+          message: `task "${key}" depends on itself: remove "${key}" from its dependsOn`,
+        });
+      } else if (!Object.prototype.hasOwnProperty.call(nodes, dep)) {
+        const close = closeMatches(
+          dep,
+          keys.filter((k) => k !== key),
+        );
+        issues.push({
+          key,
+          message:
+            `task "${key}" depends on unknown task "${dep}"` +
+            (close.length > 0
+              ? ` (did you mean ${close.map((c) => `"${c}"`).join(", ")}?)`
+              : ` (known tasks: ${summarizeKeys(keys)})`),
+        });
+      } else if (seen.has(dep)) {
+        issues.push({ key, message: `task "${key}" lists dependency "${dep}" more than once` });
+      }
+      seen.add(dep);
+    }
+  }
+  // A self dependency is already reported; do not report it again as a cycle of one.
+  const withoutSelf: Record<string, GraphNode> = {};
+  for (const key of keys)
+    withoutSelf[key] = { dependsOn: (nodes[key].dependsOn ?? []).filter((d) => d !== key) };
+  const cycle = findCycle(withoutSelf);
+  if (cycle) {
+    issues.push({
+      key: cycle[0],
+      message: `dependency cycle: ${cycle.join(" -> ")} (each task depends on the next): remove one of these dependencies`,
+    });
+  }
+  return issues;
+}
+
+/** {@link graphIssues} as sentences, one per problem. Empty if the graph is valid. */
+export function graphProblems(nodes: Record<string, GraphNode>): string[] {
+  return graphIssues(nodes).map((i) => i.message);
+}
+
+function summarizeKeys(keys: string[]): string {
+  const shown = keys.slice(0, 10).map((k) => `"${k}"`);
+  return keys.length > 10 ? `${shown.join(", ")}, and ${keys.length - 10} more` : shown.join(", ");
+}
+
+/** Throws a {@link TaskGraphError} listing every problem of the graph, if it has any. */
+export function validateGraph(nodes: Record<string, GraphNode>, where?: string): void {
+  const problems = graphProblems(nodes);
+  if (problems.length > 0) throw new TaskGraphError(problems, where);
+}
+
+/**
+ * Mermaid node ids for the keys: `t_` plus the key with every character outside
+ * `[A-Za-z0-9_]` replaced by `_` (the prefix also keeps Mermaid keywords such as `end` out),
+ * with a numeric suffix where two keys would collide.
+ */
+export function mermaidIds(keys: readonly string[]): Map<string, string> {
+  const ids = new Map<string, string>();
+  const used = new Set<string>();
+  for (const key of keys) {
+    const base = `t_${key.replace(/[^A-Za-z0-9_]/g, "_")}`;
+    let id = base;
+    for (let n = 2; used.has(id); n++) id = `${base}_${n}`;
+    used.add(id);
+    ids.set(key, id);
+  }
+  return ids;
+}
+
+/**
+ * Text made safe inside a quoted Mermaid label: `#`, `"`, `<`, `>` and `&` become Mermaid
+ * entity codes (`#35;`, `#quot;`, `#lt;`, `#gt;`, `#amp;`) and line breaks become spaces.
+ */
+export function escapeMermaidLabel(text: string): string {
+  return text
+    .replace(/#/g, "#35;")
+    .replace(/"/g, "#quot;")
+    .replace(/</g, "#lt;")
+    .replace(/>/g, "#gt;")
+    .replace(/&/g, "#amp;")
+    .replace(/[\r\n]+/g, " ")
+    .trim();
+}
+
+/** A node of {@link toMermaid}: its title and dependencies. */
+export interface MermaidNode extends GraphNode {
+  title: string;
+}
+
+/**
+ * A Mermaid `flowchart TD` of the graph: one node per key labelled with its title, and an edge
+ * from each dependency to the task that depends on it (work flows downwards). Unknown
+ * dependency keys are left out.
+ */
+export function toMermaid(nodes: Record<string, MermaidNode>): string {
+  const keys = Object.keys(nodes);
+  const ids = mermaidIds(keys);
+  const lines = ["flowchart TD"];
+  for (const key of keys)
+    lines.push(`  ${ids.get(key)}["${escapeMermaidLabel(nodes[key].title)}"]`);
+  for (const key of keys) {
+    for (const dep of nodes[key].dependsOn ?? []) {
+      const from = ids.get(dep);
+      if (from) lines.push(`  ${from} --> ${ids.get(key)}`);
+    }
+  }
+  return lines.join("\n");
+}

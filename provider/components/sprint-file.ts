@@ -1,0 +1,302 @@
+/**
+ * Sprint files: a sprint declared in YAML or JSON, in the shape of {@link TaskGraphArgs}
+ * (`defaults` and `tasks` by key, with `dependsOn` and `thread`), validated strictly so that a
+ * typo is an error naming the file, the task key and the field, never a silently ignored field.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { z } from "zod";
+import { parseDocument } from "yaml";
+import { Id, IsoTimestamp, Metadata, NonBlank, TaskPriority, TaskStatus } from "../client/schemas";
+import { ON_BLOCKED, THREAD_MODES } from "../dynamic/task-thread-provider";
+import { closeMatches, graphIssues } from "./graph";
+import type { TaskGraphDefaults, TaskGraphTask } from "./task-graph";
+
+/** A sprint as read from a file: a TaskGraph's args, plus an optional name and description. */
+export interface SprintFile {
+  /** Name of the sprint (TaskGraph resource name, if the program uses it). */
+  name?: string;
+  /** What the sprint is about. */
+  description?: string;
+  /** Task inputs applied to every task that does not set them. */
+  defaults?: TaskGraphDefaults;
+  /** The tasks by key. */
+  tasks: Record<string, TaskGraphTask>;
+}
+
+/** A file (or object) that is not a valid sprint. `problems`: one line each, file and field named. */
+export class SprintFileError extends Error {
+  /** Stable code, as the client's errors have. */
+  readonly code = "sprint_file_invalid";
+
+  constructor(
+    /** The file (or source name) the problems are in. */
+    readonly source: string,
+    /** Every problem found, each `<source>: <field path>: <reason>`. */
+    readonly problems: string[],
+  ) {
+    super(problems.join("\n"));
+    this.name = "SprintFileError";
+  }
+
+  /** True for a SprintFileError from any copy of this module (`instanceof` is not reliable). */
+  static isInstance(err: unknown): err is SprintFileError {
+    return (
+      typeof err === "object" &&
+      err !== null &&
+      (err as { code?: unknown }).code === "sprint_file_invalid"
+    );
+  }
+}
+
+/** Task keys: a letter or digit, then letters, digits, `_`, `-` or `.` (they end up in resource names). */
+export const TASK_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+const taskFields = {
+  description: z.string(),
+  projectId: Id,
+  releaseId: Id,
+  sprintId: Id,
+  status: TaskStatus,
+  priority: TaskPriority,
+  assigneeAgentId: Id,
+  scheduledStartAt: IsoTimestamp,
+  scheduledEndAt: IsoTimestamp,
+  dueAt: IsoTimestamp,
+  completedAt: IsoTimestamp,
+  sortOrder: z.number().finite(),
+  metadata: Metadata,
+};
+
+let schema: ReturnType<typeof buildSprintSchema> | undefined;
+
+// Built on first use: most programs that load pulumi-acp never read a sprint file.
+function sprintSchema() {
+  schema ??= buildSprintSchema();
+  return schema;
+}
+
+function buildSprintSchema() {
+  const Thread = z.strictObject({
+    mode: z.enum(THREAD_MODES),
+    agentId: Id.optional(),
+    environmentId: Id.optional(),
+    moveToInProgress: z.boolean().optional(),
+    message: z.string().optional(),
+    title: z.string().optional(),
+    metadata: Metadata.optional(),
+    onBlocked: z.enum(ON_BLOCKED).optional(),
+    waitTimeoutSeconds: z.number().finite().min(0).optional(),
+    pollIntervalSeconds: z.number().finite().min(0.05).optional(),
+  });
+  const SprintTask = z
+    .strictObject({
+      title: NonBlank,
+      ...taskFields,
+      adoptExistingId: Id,
+      dependsOn: z.array(z.string()),
+      thread: Thread,
+    })
+    .partial()
+    .required({ title: true });
+  const Defaults = z.strictObject(taskFields).partial();
+  return z.strictObject({
+    name: NonBlank.optional(),
+    description: z.string().optional(),
+    defaults: Defaults.optional(),
+    tasks: z.record(z.string(), SprintTask).refine((t) => Object.keys(t).length > 0, {
+      error: "must declare at least one task",
+    }),
+  });
+}
+
+const ALLOWED_PROPERTIES: Record<string, string[]> = {
+  top: ["name", "description", "defaults", "tasks"],
+  task: ["title", ...Object.keys(taskFields), "adoptExistingId", "dependsOn", "thread"],
+  defaults: Object.keys(taskFields),
+  thread: [
+    "mode",
+    "agentId",
+    "environmentId",
+    "moveToInProgress",
+    "message",
+    "title",
+    "metadata",
+    "onBlocked",
+    "waitTimeoutSeconds",
+    "pollIntervalSeconds",
+  ],
+};
+
+function formatPath(p: ReadonlyArray<PropertyKey>): string {
+  let out = "";
+  for (const seg of p) {
+    const s = String(seg);
+    if (typeof seg === "number") out += `[${s}]`;
+    else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(s)) out += out ? `.${s}` : s;
+    else out += `[${JSON.stringify(s)}]`;
+  }
+  return out || "(top level)";
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object") return "an object";
+  return typeof v;
+}
+
+function shown(v: unknown): string {
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+function allowedFor(p: ReadonlyArray<PropertyKey>): string[] {
+  if (p.length === 0) return ALLOWED_PROPERTIES.top;
+  if (p[0] === "defaults") return ALLOWED_PROPERTIES.defaults;
+  if (p[0] === "tasks" && p.length === 2) return ALLOWED_PROPERTIES.task;
+  if (p[0] === "tasks" && p[2] === "thread") return ALLOWED_PROPERTIES.thread;
+  return [];
+}
+
+function issueReason(issue: z.core.$ZodIssue): string[] {
+  const input = (issue as { input?: unknown }).input;
+  switch (issue.code) {
+    case "invalid_value":
+      return [
+        `expected one of ${issue.values.map((v) => String(v)).join("|")}, got ${shown(input)}`,
+      ];
+    case "invalid_type":
+      return [
+        input === undefined
+          ? "is required"
+          : `expected ${issue.expected}, got ${typeName(input)} ${shown(input)}`,
+      ];
+    case "unrecognized_keys": {
+      const allowed = allowedFor(issue.path);
+      return issue.keys.map((k) => {
+        const close = closeMatches(k, allowed, 1);
+        return (
+          `unknown property "${k}"` +
+          (close.length > 0
+            ? ` (did you mean "${close[0]}"?)`
+            : allowed.length > 0
+              ? ` (allowed: ${allowed.join(", ")})`
+              : "")
+        );
+      });
+    }
+    default:
+      // The value is worth echoing only when it is short: a string, number or boolean.
+      return [
+        input === undefined || (typeof input === "object" && input !== null)
+          ? issue.message
+          : `${issue.message}, got ${shown(input)}`,
+      ];
+  }
+}
+
+/**
+ * Validates a parsed sprint (from YAML, JSON or code) and returns it typed. Throws a
+ * {@link SprintFileError} listing every problem as `<sourceName>: <field path>: <reason>`
+ * (e.g. `sprint.yaml: tasks.api.priority: expected one of low|medium|high|urgent, got "hgh"`),
+ * including bad task keys and graph problems (unknown, self and duplicate dependencies, cycles).
+ */
+export function sprintFromObject(obj: unknown, sourceName: string): SprintFile {
+  if (obj === null || obj === undefined || typeof obj !== "object" || Array.isArray(obj)) {
+    throw new SprintFileError(sourceName, [
+      `${sourceName}: expected an object with "tasks" (and optionally name, description, defaults), got ${obj === undefined || obj === null ? "an empty document" : typeName(obj)}`,
+    ]);
+  }
+  const parsed = sprintSchema().safeParse(obj, { reportInput: true });
+  if (!parsed.success) {
+    const problems: string[] = [];
+    for (const issue of parsed.error.issues) {
+      for (const reason of issueReason(issue)) {
+        problems.push(`${sourceName}: ${formatPath(issue.path)}: ${reason}`);
+      }
+    }
+    throw new SprintFileError(sourceName, problems);
+  }
+  const sprint = parsed.data as SprintFile;
+  const problems: string[] = [];
+  for (const key of Object.keys(sprint.tasks)) {
+    if (!TASK_KEY_PATTERN.test(key)) {
+      problems.push(
+        `${sourceName}: ${formatPath(["tasks", key])}: invalid task key: use letters, digits, "_", "-" or "." (starting with a letter or digit)`,
+      );
+    }
+  }
+  for (const issue of graphIssues(sprint.tasks)) {
+    problems.push(
+      `${sourceName}: ${formatPath(["tasks", issue.key, "dependsOn"])}: ${issue.message}`,
+    );
+  }
+  if (problems.length > 0) throw new SprintFileError(sourceName, problems);
+  return sprint;
+}
+
+function lineAndColumn(text: string, offset: number): { line: number; col: number } {
+  const before = text.slice(0, offset).split("\n");
+  return { line: before.length, col: before[before.length - 1].length + 1 };
+}
+
+/**
+ * Parses sprint file text: YAML for `.yaml`/`.yml`, JSON for `.json` (by `sourceName`'s
+ * extension). Syntax errors name the line and column. See {@link sprintFromObject}.
+ */
+export function parseSprintText(text: string, sourceName: string): SprintFile {
+  const ext = path.extname(sourceName).toLowerCase();
+  let obj: unknown;
+  if (ext === ".json") {
+    try {
+      obj = JSON.parse(text);
+    } catch (err) {
+      const message = (err as Error).message;
+      const pos = /position (\d+)/.exec(message);
+      const where = pos ? lineAndColumn(text, Number(pos[1])) : undefined;
+      throw new SprintFileError(sourceName, [
+        `${sourceName}: ${where ? `line ${where.line}, column ${where.col}: ` : ""}invalid JSON: ${message}`,
+      ]);
+    }
+  } else if (ext === ".yaml" || ext === ".yml") {
+    const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+    if (doc.errors.length > 0) {
+      throw new SprintFileError(
+        sourceName,
+        doc.errors.map((e) => {
+          const where = e.linePos?.[0];
+          // The library's message repeats the position and quotes the source; keep its first sentence.
+          const reason = e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+          return `${sourceName}: ${where ? `line ${where.line}, column ${where.col}: ` : ""}invalid YAML: ${reason}`;
+        }),
+      );
+    }
+    obj = doc.toJS();
+  } else {
+    throw new SprintFileError(sourceName, [
+      `${sourceName}: unsupported sprint file type "${ext || "(none)"}": use .yaml, .yml or .json`,
+    ]);
+  }
+  return sprintFromObject(obj, sourceName);
+}
+
+/**
+ * Reads and validates a sprint file (`.yaml`, `.yml` or `.json`). Errors name the file as
+ * given (relative to the working directory when inside it), the task key, the field and the
+ * reason; YAML and JSON syntax errors name the line and column.
+ */
+export function loadSprintFile(file: string): SprintFile {
+  const abs = path.resolve(file);
+  const rel = path.relative(process.cwd(), abs);
+  const sourceName = rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : abs;
+  let text: string;
+  try {
+    text = fs.readFileSync(abs, "utf8");
+  } catch (err) {
+    throw new SprintFileError(sourceName, [
+      `${sourceName}: cannot read the sprint file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    ]);
+  }
+  return parseSprintText(text, sourceName);
+}

@@ -1,0 +1,113 @@
+/**
+ * TaskGraph under Pulumi's mocks: which children it declares, how they are wired, and that an
+ * invalid graph throws before anything is registered.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { TaskGraph } from "../../provider/components/task-graph";
+import { TaskGraphError } from "../../provider/components/graph";
+
+interface Registered {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
+
+const registered: Registered[] = [];
+
+beforeAll(async () => {
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+        return { id: `${args.name}-id`, state: args.inputs };
+      },
+      call: () => ({}),
+    },
+    "proj",
+    "stack",
+    false,
+  );
+});
+beforeEach(() => {
+  registered.length = 0;
+});
+
+const value = <T>(o: pulumi.Output<T>): Promise<T> =>
+  new Promise((resolve) => o.apply((v) => resolve(v)));
+
+describe("TaskGraph", () => {
+  it("declares a task per key and a thread where asked, wired and defaulted", async () => {
+    const graph = new TaskGraph("s", {
+      defaults: { sprintId: "sp_1", priority: "low" },
+      tasks: {
+        ship: { title: "Ship", dependsOn: ["build", "docs"], priority: "urgent" },
+        build: { title: "Build", thread: { mode: "run", message: "go" } },
+        docs: { title: 'Docs "v2"' },
+      },
+    });
+    expect(await value(graph.taskIds)).toEqual({
+      ship: "s-ship-id",
+      build: "s-build-id",
+      docs: "s-docs-id",
+    });
+    expect(await value(graph.threadIds)).toEqual({ build: "s-build-thread-id" });
+    expect(Object.keys(graph.tasks).sort()).toEqual(["build", "docs", "ship"]);
+    const byName = (n: string) => registered.find((r) => r.name === n) as Registered;
+    expect(byName("s").type).toBe("acp:index:TaskGraph");
+    expect(byName("s-ship").inputs).toMatchObject({
+      title: "Ship",
+      priority: "urgent",
+      sprintId: "sp_1",
+      dependencyIds: ["s-build-id", "s-docs-id"],
+    });
+    expect(byName("s-docs").inputs).toMatchObject({ priority: "low", sprintId: "sp_1" });
+    // A task without dependsOn leaves its dependencies unmanaged.
+    expect(byName("s-docs").inputs.dependencyIds).toBeUndefined();
+    expect(byName("s-build-thread").inputs).toMatchObject({
+      taskId: "s-build-id",
+      mode: "run",
+      message: "go",
+    });
+    expect(registered.filter((r) => r.type.endsWith("acp:Task"))).toHaveLength(3);
+    expect(await value(graph.mermaid)).toBe(
+      [
+        "flowchart TD",
+        '  t_ship["Ship"]',
+        '  t_build["Build"]',
+        '  t_docs["Docs #quot;v2#quot;"]',
+        "  t_build --> t_ship",
+        "  t_docs --> t_ship",
+      ].join("\n"),
+    );
+  });
+
+  it("throws on a cycle before registering anything", () => {
+    let caught: unknown;
+    try {
+      new TaskGraph("bad", {
+        tasks: {
+          a: { title: "A", dependsOn: ["c"] },
+          b: { title: "B", dependsOn: ["a"] },
+          c: { title: "C", dependsOn: ["b"] },
+        },
+      });
+    } catch (err) {
+      caught = err;
+    }
+    expect(TaskGraphError.isInstance(caught)).toBe(true);
+    expect((caught as Error).message).toBe(
+      'TaskGraph "bad": invalid task graph: dependency cycle: a -> c -> b -> a (each task depends on the next): remove one of these dependencies',
+    );
+    expect(registered).toEqual([]);
+  });
+
+  it("throws on an unknown dependency naming the task, the key and close matches", () => {
+    expect(
+      () =>
+        new TaskGraph("bad", {
+          tasks: { design: { title: "D" }, build: { title: "B", dependsOn: ["desing"] } },
+        }),
+    ).toThrow('task "build" depends on unknown task "desing" (did you mean "design"?)');
+    expect(registered).toEqual([]);
+  });
+});
