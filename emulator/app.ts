@@ -99,6 +99,8 @@ export interface Emulator {
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 /** Past this many bytes the emulator stops reading and closes the connection. */
 const BODY_DISCARD_LIMIT_BYTES = 16 * BODY_LIMIT_BYTES;
+/** Deepest nesting of arrays and objects a request body may have. */
+const MAX_JSON_DEPTH = 64;
 const LOG_LIMIT = 10_000;
 const RESERVED_PREFIX = "/__emulator/";
 
@@ -144,11 +146,26 @@ async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
     throw errors.unsupportedMediaType(contentType);
   }
   const text = Buffer.concat(chunks).toString("utf8");
+  let body: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    body = JSON.parse(text) as unknown;
   } catch (error) {
     throw errors.badRequest(`malformed JSON body: ${(error as Error).message}`);
   }
+  // JSON.parse takes any depth, but cloning, validating and persisting recurse: a deeply
+  // nested body would overflow the stack there, after the store had already kept it.
+  if (nestedDeeperThan(body, MAX_JSON_DEPTH)) {
+    throw errors.badRequest(`JSON body nested deeper than ${MAX_JSON_DEPTH} levels`);
+  }
+  return body;
+}
+
+/** Whether `value` has arrays or objects nested more than `limit` levels deep. */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  if (value === null || typeof value !== "object") return false;
+  if (limit === 0) return true;
+  for (const child of Object.values(value)) if (nestedDeeperThan(child, limit - 1)) return true;
+  return false;
 }
 
 function send(res: http.ServerResponse, answer: Answer): void {

@@ -155,8 +155,8 @@ export function normalizeBaseUrl(raw: string, allowInsecureHttp: boolean): strin
   }
   if (url.protocol === "http:" && !allowInsecureHttp && !isLoopbackHost(url.hostname)) {
     throw new ConfigurationError(
-      `refusing plain http:// to ${url.host}: the token would travel unencrypted. Use https://, ` +
-        `or set allowInsecureHttp / ${ENV.allowInsecureHttp}=1`,
+      `refusing plain http:// to ${url.host} (acp:baseUrl / ${ENV.baseUrl}): the token would travel ` +
+        `unencrypted. Use https://, or set acp:allowInsecureHttp / ${ENV.allowInsecureHttp}=1`,
     );
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;

@@ -86,6 +86,11 @@ function networkCodeOf(err: unknown, depth = 0): string | undefined {
   return networkCodeOf(e.cause, depth + 1);
 }
 
+/** `text` with every occurrence of the token replaced, for text that ends up in an error. */
+function redactToken(text: string, token: string): string {
+  return token.length > 0 && text.includes(token) ? text.split(token).join("[redacted]") : text;
+}
+
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
@@ -245,9 +250,11 @@ export class AcpCore {
           if (result.headers[IDEMPOTENT_REPLAYED_HEADER.toLowerCase()] === "true") {
             opts.onIdempotentReplay?.();
           }
-          return this.parseResponse(spec.response, result.text, method, apiPath);
+          return this.parseResponse(spec.response, result.text, method, apiPath, token);
         }
-        failure = errorFromResponse(result.status, result.text, result.headers, method, apiPath);
+        // A server that echoes the credentials it got must not put them in our errors.
+        const errorText = redactToken(result.text, token);
+        failure = errorFromResponse(result.status, errorText, result.headers, method, apiPath);
         const ra = result.headers[RETRY_AFTER_HEADER.toLowerCase()];
         retryAfterMs = parseRetryAfter(Array.isArray(ra) ? ra[0] : ra);
         retry = shouldRetry({
@@ -397,13 +404,15 @@ export class AcpCore {
     text: string,
     method: string,
     apiPath: string,
+    token: string,
   ): T {
     if (schema === undefined) return undefined as T;
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      const preview = text.length > 80 ? `${text.slice(0, 80)}…` : text;
+      const shown = redactToken(text, token);
+      const preview = shown.length > 80 ? `${shown.slice(0, 80)}…` : shown;
       throw new ResponseValidationError(
         `ACP API ${method} ${apiPath}: expected a JSON body, got ${text === "" ? "an empty body" : JSON.stringify(preview)}`,
       );

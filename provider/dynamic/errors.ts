@@ -38,7 +38,12 @@ export function describeError(err: unknown, doing: string): Error {
     const budget = (err as InsufficientBudgetError).currentBudget;
     hint = ` (the account's budget is too low${budget !== undefined && budget !== null ? `: current budget ${budget}` : ""}; add budget, then run pulumi up again)`;
   } else if (NotFoundError.isInstance(err)) {
-    hint = " (it may have been deleted outside Pulumi: run pulumi refresh)";
+    const { method, path } = err as NotFoundError;
+    // A create on a collection route names no object that could be gone: the route is missing.
+    hint =
+      method === "POST" && /^\/v1\/[a-z-]+$/.test(path ?? "")
+        ? " (the API has no such route: check acp:baseUrl / ACP_BASE_URL, the API's root without /v1)"
+        : " (it may have been deleted outside Pulumi: run pulumi refresh)";
   } else if (ValidationError.isInstance(err)) {
     const field = (err as ValidationError).field;
     hint = field ? ` (field: ${field})` : "";
