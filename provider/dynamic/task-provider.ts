@@ -60,6 +60,10 @@ const DATE_FIELDS: ReadonlySet<string> = new Set([
   "completedAt",
 ]);
 
+/** How long a delete waits for the tasks that depend on it to be deleted, and how often it tries. */
+const DEPENDENTS_WAIT_MS = 30_000;
+const DEPENDENTS_POLL_MS = 500;
+
 /** Inputs of the Task provider, as the engine hands them over (after check). */
 export interface TaskProviderInputs {
   title: string;
@@ -408,16 +412,26 @@ export class TaskProviderImpl {
   }
 
   async delete(id: string): Promise<void> {
-    try {
-      await acpClient().tasks.delete(id);
-    } catch (err) {
-      if (NotFoundError.isInstance(err)) return; // already gone: the goal of a delete
-      if (ConflictError.isInstance(err) && err.reason === CONFLICT_REASONS.hasDependents) {
+    const deadline = Date.now() + DEPENDENTS_WAIT_MS;
+    for (;;) {
+      try {
+        await acpClient().tasks.delete(id);
+        return;
+      } catch (err) {
+        if (NotFoundError.isInstance(err)) return; // already gone: the goal of a delete
+        if (!ConflictError.isInstance(err) || err.reason !== CONFLICT_REASONS.hasDependents) {
+          throw describeError(err, `deleting task ${id}`);
+        }
+        // Dependencies given as plain ids hide the order from the engine, which may delete a
+        // task and its dependents at the same time: give the dependents a moment to go first.
+        if (Date.now() + DEPENDENTS_POLL_MS <= deadline) {
+          await new Promise((resolve) => setTimeout(resolve, DEPENDENTS_POLL_MS));
+          continue;
+        }
         throw new Error(
           `task ${id} cannot be deleted while other tasks depend on it: remove it from their dependencyIds first (${(err as AcpError).message})`,
         );
       }
-      throw describeError(err, `deleting task ${id}`);
     }
   }
 }
