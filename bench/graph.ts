@@ -1,0 +1,56 @@
+/** The benchmark's task graph: layered, seeded, about two dependencies per task. */
+
+/** One task of the graph: its key and the keys of the tasks it depends on. */
+export interface GraphNode {
+  key: string;
+  deps: string[];
+}
+
+/** mulberry32: a tiny seeded PRNG, so that every run builds the same graph. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A DAG of `n` tasks in `layers` layers (topological order). Tasks of the first layer have no
+ * dependencies; every other task depends on two distinct tasks of earlier layers, the first
+ * always from the layer just before (so the graph really is `layers` deep).
+ */
+export function buildGraph(n: number, seed = 42, layers = 10): GraphNode[] {
+  const rand = prng(seed);
+  const perLayer = Math.ceil(n / layers);
+  const nodes: GraphNode[] = [];
+  for (let i = 0; i < n; i++) {
+    const layer = Math.floor(i / perLayer);
+    const deps: string[] = [];
+    if (layer > 0) {
+      const prevStart = (layer - 1) * perLayer;
+      const layerStart = layer * perLayer;
+      deps.push(nodes[prevStart + Math.floor(rand() * perLayer)].key);
+      while (deps.length < 2) {
+        const candidate = nodes[Math.floor(rand() * layerStart)].key;
+        if (!deps.includes(candidate)) deps.push(candidate);
+      }
+    }
+    nodes.push({ key: `t${String(i).padStart(4, "0")}`, deps });
+  }
+  return nodes;
+}
+
+/** Average dependencies per task and the depth (longest chain) of a graph. */
+export function graphShape(nodes: GraphNode[]): { avgDeps: number; depth: number } {
+  const depth = new Map<string, number>();
+  let total = 0;
+  for (const node of nodes) {
+    total += node.deps.length;
+    depth.set(node.key, 1 + Math.max(0, ...node.deps.map((d) => depth.get(d) ?? 0)));
+  }
+  return { avgDeps: total / nodes.length, depth: Math.max(...depth.values()) };
+}

@@ -1,0 +1,71 @@
+/** The benchmark's inline programs: the same graph as pulumi-acp Tasks or as floor tasks. */
+import * as pulumi from "@pulumi/pulumi";
+import { Task } from "pulumi-acp";
+import type { GraphNode } from "./graph";
+
+/** Which provider a program's tasks use. */
+export type ProviderKind = "acp" | "floor";
+
+// The outputs pulumi-acp's Task seeds (provider/dynamic/task.ts), so both programs send the
+// engine property bags of the same shape.
+const OUTPUT_NAMES = [
+  "title",
+  "description",
+  "projectId",
+  "releaseId",
+  "sprintId",
+  "status",
+  "priority",
+  "assigneeAgentId",
+  "dependencyIds",
+  "scheduledStartAt",
+  "scheduledEndAt",
+  "dueAt",
+  "completedAt",
+  "sortOrder",
+  "metadata",
+  "adoptExistingId",
+  "userId",
+  "linkedThreadIds",
+  "lastStartedThreadId",
+  "createdAt",
+  "updatedAt",
+  "managedFields",
+];
+
+interface FloorArgs {
+  title: string;
+  description: string;
+  priority: string;
+  dependencyIds: pulumi.Input<string>[];
+}
+
+/** A task of the engine floor: same inputs and outputs, provider without network. */
+class FloorTask extends pulumi.dynamic.Resource {
+  constructor(name: string, args: FloorArgs) {
+    const props: Record<string, unknown> = Object.fromEntries(
+      OUTPUT_NAMES.map((n) => [n, undefined]),
+    );
+    Object.assign(props, args, { __acpKey: `${pulumi.getProject()}/${pulumi.getStack()}/${name}` });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- installed by run.ts at start
+    const provider = require("acp-bench-floor") as pulumi.dynamic.ResourceProvider;
+    super(provider, name, props, undefined, "bench", "FloorTask");
+  }
+}
+
+/** The inline program that declares every task of `graph` with the provider `kind`. */
+export function graphProgram(kind: ProviderKind, graph: GraphNode[]): () => Promise<void> {
+  return async () => {
+    const ids = new Map<string, pulumi.Output<string>>();
+    for (const node of graph) {
+      const args = {
+        title: `Benchmark task ${node.key}`,
+        description: `Task ${node.key} of the benchmark graph; depends on ${node.deps.join(", ") || "nothing"}.`,
+        priority: "medium" as const,
+        dependencyIds: node.deps.map((d) => ids.get(d) as pulumi.Output<string>),
+      };
+      const resource = kind === "acp" ? new Task(node.key, args) : new FloorTask(node.key, args);
+      ids.set(node.key, resource.id);
+    }
+  };
+}

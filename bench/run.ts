@@ -1,0 +1,421 @@
+/**
+ * `npm run bench`: the provider's cost against the engine floor and the raw API, measured side
+ * by side in one run against the emulator (a separate process). Writes bench/results/latest.json
+ * and bench/results/latest.md. Reports figures; exits non-zero only when something broke.
+ *
+ * Settings (environment): BENCH_PARALLEL (engine parallelism, default 8), BENCH_SIZES (default
+ * "100,500"), BENCH_REPS_SMALL (repetitions below the largest size, default 3), BENCH_REPS_LARGE
+ * (repetitions at the largest size, default 3), BENCH_REPS_LATENCY (repetitions at 50 ms,
+ * default 1), BENCH_LATENCIES (default "0,50"), BENCH_CLIENT_COUNT (default 10000),
+ * BENCH_CLIENT_CONCURRENCY (default: the parallelism).
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { PulumiCommand } from "@pulumi/pulumi/automation";
+import { ensurePulumi, localPulumiCommand, REPO_ROOT } from "../scripts/lib/local-engine";
+import { startEmulator, type EmulatorProcess } from "./emulator-process";
+import { createBenchStack, removeBenchStack, timed, WORK_ROOT, type BenchStack } from "./engine";
+import { installFloor } from "./floor";
+import { buildGraph, graphShape, type GraphNode } from "./graph";
+import type { ProviderKind } from "./programs";
+import { rawCreate } from "./raw";
+
+const RESULTS_DIR = path.join(__dirname, "results");
+
+function intEnv(name: string, fallback: number): number {
+  const v = process.env[name];
+  return v === undefined || v.trim() === "" ? fallback : Number(v);
+}
+function listEnv(name: string, fallback: number[]): number[] {
+  const v = process.env[name];
+  return v === undefined || v.trim() === "" ? fallback : v.split(",").map(Number);
+}
+
+const PARALLEL = intEnv("BENCH_PARALLEL", 8);
+const SIZES = listEnv("BENCH_SIZES", [100, 500]);
+const LARGE = Math.max(...SIZES);
+const REPS_SMALL = intEnv("BENCH_REPS_SMALL", 3);
+const REPS_LARGE = intEnv("BENCH_REPS_LARGE", 3);
+const REPS_LATENCY = intEnv("BENCH_REPS_LATENCY", 1);
+const LATENCIES = listEnv("BENCH_LATENCIES", [0, 50]);
+const CLIENT_COUNT = intEnv("BENCH_CLIENT_COUNT", 10_000);
+const CLIENT_CONCURRENCY = intEnv("BENCH_CLIENT_CONCURRENCY", PARALLEL);
+const TOKEN = `bench-token-${process.pid}`;
+
+/** One measured figure: every repetition's value and their median. */
+interface Figure {
+  samples: number[];
+  median: number;
+}
+/** Figures of one operation with one provider at one size and latency. */
+interface OpResult {
+  seconds: Figure;
+  apiCalls?: number;
+  connectionsOpened?: number;
+}
+type Key = string;
+
+const results: Record<Key, OpResult> = {};
+const notes: string[] = [];
+const loadSamples: number[] = [];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+function key(op: string, kind: string, n: number, latencyMs: number): Key {
+  return `${op}/${kind}/n${n}/${latencyMs}ms`;
+}
+function record(
+  k: Key,
+  seconds: number,
+  counts?: { apiCalls?: number; connectionsOpened?: number },
+) {
+  const r = (results[k] ??= { seconds: { samples: [], median: 0 } });
+  r.seconds.samples.push(seconds);
+  r.seconds.median = median(r.seconds.samples);
+  // Counts are deterministic; the last repetition's are kept (they are checked equal below).
+  if (counts?.apiCalls !== undefined) {
+    if (r.apiCalls !== undefined && r.apiCalls !== counts.apiCalls) {
+      notes.push(
+        `${k}: API calls differ between repetitions (${r.apiCalls} then ${counts.apiCalls})`,
+      );
+    }
+    r.apiCalls = counts.apiCalls;
+  }
+  if (counts?.connectionsOpened !== undefined) {
+    r.connectionsOpened = Math.max(r.connectionsOpened ?? 0, counts.connectionsOpened);
+  }
+  log(
+    `${k}: ${seconds.toFixed(2)} s${counts?.apiCalls !== undefined ? `, ${counts.apiCalls} API calls` : ""}${counts?.connectionsOpened !== undefined ? `, ${counts.connectionsOpened} connections` : ""}`,
+  );
+}
+function log(line: string): void {
+  loadSamples.push(os.loadavg()[0]);
+  process.stderr.write(
+    `[bench ${new Date().toISOString().slice(11, 19)} load ${os.loadavg()[0].toFixed(2)}] ${line}\n`,
+  );
+}
+
+/** Runs `op` on a stack, timed, with the emulator's counters for just that operation. */
+async function measured(emu: EmulatorProcess, k: Key, op: () => Promise<unknown>): Promise<void> {
+  await emu.resetStats();
+  const t = await timed(op);
+  const stats = await emu.stats();
+  record(k, t.seconds, {
+    apiCalls: stats.totalRequests,
+    connectionsOpened: stats.connectionsOpened,
+  });
+}
+
+/** State sizes of a stack that has just been brought up. */
+async function stateSizes(s: BenchStack, n: number) {
+  const deployment = await s.stack.exportStack();
+  const exported = JSON.stringify(deployment);
+  const resources = (deployment.deployment?.resources ?? []) as Array<{
+    type: string;
+    inputs?: Record<string, unknown>;
+  }>;
+  const task = resources.find((r) => r.type.startsWith("pulumi-nodejs:dynamic/"));
+  const provider = String(task?.inputs?.__provider ?? "");
+  const stacksDir = path.join(s.workDir, "state", ".pulumi", "stacks");
+  let storedBytes = 0;
+  const walk = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) walk(full);
+      else if (e.name.endsWith(".json")) storedBytes += fs.statSync(full).size;
+    }
+  };
+  walk(stacksDir);
+  return {
+    exportedBytes: exported.length,
+    exportedBytesPerTask: exported.length / n,
+    storedBytes,
+    storedBytesPerTask: storedBytes / n,
+    serializedProviderBytes: provider.length,
+    serializedProvider: provider.length <= 600 ? provider : `${provider.slice(0, 600)}…`,
+  };
+}
+
+async function engineLifecycle(opts: {
+  emu: EmulatorProcess;
+  kind: ProviderKind;
+  graph: GraphNode[];
+  pulumiCommand: PulumiCommand;
+  full: boolean;
+  parallelDiff: boolean;
+  sizes: boolean;
+}): Promise<Record<string, unknown> | undefined> {
+  const { emu, kind, graph } = opts;
+  const n = graph.length;
+  const L = emu.latencyMs;
+  await emu.resetStore();
+  const s = await createBenchStack({
+    kind,
+    graph,
+    baseUrl: emu.baseUrl,
+    token: TOKEN,
+    pulumiCommand: opts.pulumiCommand,
+  });
+  let sizes: Record<string, unknown> | undefined;
+  try {
+    await measured(emu, key("up", kind, n, L), () => s.stack.up({ parallel: PARALLEL }));
+    if (opts.sizes) sizes = await stateSizes(s, n);
+    if (opts.full) {
+      await measured(emu, key("preview", kind, n, L), () =>
+        s.stack.preview({ parallel: PARALLEL }),
+      );
+      if (opts.parallelDiff) {
+        const env = (s.stack.workspace as unknown as { envVars: Record<string, string> }).envVars;
+        env.PULUMI_PARALLEL_DIFF = "true";
+        await measured(emu, key("preview+PULUMI_PARALLEL_DIFF", kind, n, L), () =>
+          s.stack.preview({ parallel: PARALLEL }),
+        );
+        delete env.PULUMI_PARALLEL_DIFF;
+      }
+      await measured(emu, key("refresh", kind, n, L), () =>
+        s.stack.refresh({ parallel: PARALLEL }),
+      );
+      await measured(emu, key("destroy", kind, n, L), () =>
+        s.stack.destroy({ parallel: PARALLEL }),
+      );
+    }
+  } finally {
+    removeBenchStack(s);
+  }
+  return sizes;
+}
+
+async function rawRun(emu: EmulatorProcess, graph: GraphNode[]): Promise<void> {
+  await emu.resetStore();
+  await measured(emu, key("up", "raw", graph.length, emu.latencyMs), () =>
+    rawCreate(graph, emu.baseUrl, TOKEN, PARALLEL),
+  );
+}
+
+function clientRun(mode: "client" | "bare", emu: EmulatorProcess): Record<string, number> {
+  const out = execFileSync(
+    process.execPath,
+    [
+      "-r",
+      "ts-node/register/transpile-only",
+      path.join(__dirname, "client-bench.ts"),
+      mode,
+      emu.baseUrl,
+      TOKEN,
+      String(CLIENT_COUNT),
+      String(CLIENT_CONCURRENCY),
+    ],
+    { cwd: __dirname, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const line = JSON.parse(out.trim().split("\n").pop() as string) as Record<string, number>;
+  log(
+    `client ${mode}: ${line.seconds.toFixed(2)} s, cpu ${line.cpuSeconds.toFixed(2)} s, peak RSS ${line.peakRssMb.toFixed(0)} MB`,
+  );
+  return line;
+}
+
+function pulumiVersion(binDir: string): string {
+  try {
+    return execFileSync(path.join(binDir, "pulumi"), ["version"], { encoding: "utf8" }).trim();
+  } catch {
+    return "unknown";
+  }
+}
+
+function fmt(x: number | undefined, digits = 2): string {
+  return x === undefined || Number.isNaN(x) ? "–" : x.toFixed(digits);
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  if (!fs.existsSync(path.join(REPO_ROOT, "node_modules", "pulumi-acp", "package.json"))) {
+    throw new Error(
+      "pulumi-acp is not installed in node_modules: run npm run build (or npm ci) first",
+    );
+  }
+  installFloor();
+  const binDir = ensurePulumi();
+  const pulumiCommand = await localPulumiCommand(binDir);
+  const loadStart = os.loadavg();
+  const emulators = new Map<number, EmulatorProcess>();
+  for (const L of LATENCIES) emulators.set(L, await startEmulator(TOKEN, L));
+  const sizes: Record<string, unknown> = {};
+  const client: Record<string, Record<string, number>[]> = { client: [], bare: [] };
+  const graphs = new Map(SIZES.map((n) => [n, buildGraph(n)]));
+  try {
+    for (const L of LATENCIES) {
+      const emu = emulators.get(L) as EmulatorProcess;
+      for (const n of SIZES) {
+        const graph = graphs.get(n) as GraphNode[];
+        const reps = L === 0 ? (n === LARGE ? REPS_LARGE : REPS_SMALL) : REPS_LATENCY;
+        // The floor makes no network call, so the API's latency cannot change it: it is run
+        // at 0 ms only, and the 50 ms rows are compared with it.
+        const kinds: ProviderKind[] = L === 0 ? ["acp", "floor"] : ["acp"];
+        for (let rep = 0; rep < reps; rep++) {
+          // a, b and c alternate within each repetition, so that a change in the machine's
+          // load falls on all three.
+          for (const kind of kinds) {
+            const s = await engineLifecycle({
+              emu,
+              kind,
+              graph,
+              pulumiCommand,
+              full: n === LARGE,
+              parallelDiff: n === LARGE && L === 0 && rep === 0,
+              sizes: n === LARGE && L === 0 && rep === 0,
+            });
+            if (s) sizes[kind] = s;
+          }
+          await rawRun(emu, graph);
+        }
+      }
+    }
+    const emu0 = emulators.get(Math.min(...LATENCIES)) as EmulatorProcess;
+    for (let rep = 0; rep < 2; rep++) {
+      for (const mode of ["bare", "client"] as const) client[mode].push(clientRun(mode, emu0));
+    }
+  } finally {
+    for (const emu of emulators.values()) await emu.stop();
+    fs.rmSync(WORK_ROOT, { recursive: true, force: true });
+  }
+
+  const loadEnd = os.loadavg();
+  const clientMedian = (mode: string, field: string) => median(client[mode].map((r) => r[field]));
+  const report = {
+    date: new Date().toISOString(),
+    durationSeconds: (Date.now() - started) / 1000,
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      memoryGb: os.totalmem() / 2 ** 30,
+      node: process.version,
+      pulumi: pulumiVersion(binDir),
+      loadAverage: {
+        start: loadStart,
+        end: loadEnd,
+        maxSampled1m: Math.max(...loadSamples),
+        medianSampled1m: median(loadSamples),
+      },
+    },
+    settings: {
+      parallel: PARALLEL,
+      sizes: SIZES,
+      latenciesMs: LATENCIES,
+      repetitions: { small: REPS_SMALL, large: REPS_LARGE, latency: REPS_LATENCY },
+      client: { count: CLIENT_COUNT, concurrency: CLIENT_CONCURRENCY },
+      graph: Object.fromEntries(
+        SIZES.map((n) => [
+          n,
+          { seed: 42, layers: 10, ...graphShape(graphs.get(n) as GraphNode[]) },
+        ]),
+      ),
+    },
+    results,
+    state: sizes,
+    client: {
+      runs: client,
+      bareSeconds: clientMedian("bare", "seconds"),
+      clientSeconds: clientMedian("client", "seconds"),
+      overheadRatio: clientMedian("client", "seconds") / clientMedian("bare", "seconds"),
+      cpuRatio: clientMedian("client", "cpuSeconds") / clientMedian("bare", "cpuSeconds"),
+      peakRssMb: {
+        bare: clientMedian("bare", "peakRssMb"),
+        client: clientMedian("client", "peakRssMb"),
+      },
+      peakHeapMb: {
+        bare: clientMedian("bare", "peakHeapMb"),
+        client: clientMedian("client", "peakHeapMb"),
+      },
+    },
+    notes,
+  };
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  fs.writeFileSync(path.join(RESULTS_DIR, "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
+  const md = markdown(report);
+  fs.writeFileSync(path.join(RESULTS_DIR, "latest.md"), md);
+  process.stdout.write(md);
+}
+
+function markdown(report: {
+  date: string;
+  durationSeconds: number;
+  machine: {
+    cpus: number;
+    cpuModel?: string;
+    node: string;
+    pulumi: string;
+    loadAverage: { start: number[]; end: number[]; maxSampled1m: number; medianSampled1m: number };
+  };
+  state: Record<string, unknown>;
+  client: {
+    bareSeconds: number;
+    clientSeconds: number;
+    overheadRatio: number;
+    cpuRatio: number;
+    peakRssMb: Record<string, number>;
+    peakHeapMb: Record<string, number>;
+  };
+}): string {
+  const lines: string[] = [];
+  const m = report.machine;
+  lines.push(`# pulumi-acp benchmark, ${report.date}`, "");
+  lines.push(
+    `${m.cpus} × ${m.cpuModel ?? "?"}, Node ${m.node}, pulumi ${m.pulumi}; engine parallelism ${PARALLEL}; ` +
+      `load average (1 min) ${m.loadAverage.start[0].toFixed(2)} at start, ${m.loadAverage.end[0].toFixed(2)} at end, ` +
+      `median ${m.loadAverage.medianSampled1m.toFixed(2)} / max ${m.loadAverage.maxSampled1m.toFixed(2)} during the run; ` +
+      `run took ${(report.durationSeconds / 60).toFixed(1)} min.`,
+    "",
+    "Times are medians in seconds (repetitions in bench/results/latest.json). a = pulumi-acp, b = engine floor (same graph, dynamic provider without network), c = raw API (undici, dependency order, same parallelism).",
+    "",
+    "| Operation | N | Latency | a (s) | b (s) | a/b | c (s) | (a−b)/c | API calls (a) | TCP conns (a) |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  );
+  const ops = ["up", "preview", "preview+PULUMI_PARALLEL_DIFF", "refresh", "destroy"];
+  for (const L of LATENCIES) {
+    for (const n of SIZES) {
+      for (const op of ops) {
+        const a = results[key(op, "acp", n, L)];
+        if (!a) continue;
+        const b = results[key(op, "floor", n, Math.min(...LATENCIES))];
+        const c = op === "up" ? results[key("up", "raw", n, L)] : undefined;
+        const am = a.seconds.median;
+        const bm = b?.seconds.median;
+        const cm = c?.seconds.median;
+        lines.push(
+          `| ${op} | ${n} | ${L} ms | ${fmt(am)} | ${fmt(bm)}${L !== Math.min(...LATENCIES) && bm !== undefined ? "†" : ""} | ${bm ? fmt(am / bm) : "–"} | ${fmt(cm)} | ${bm !== undefined && cm ? fmt((am - bm) / cm, 1) : "–"} | ${a.apiCalls ?? "–"} | ${a.connectionsOpened ?? "–"} |`,
+        );
+      }
+    }
+  }
+  if (LATENCIES.length > 1) lines.push("", "† the floor makes no network call: its 0 ms figure.");
+  lines.push("", "| State | a: pulumi-acp | b: floor |", "|---|---:|---:|");
+  const st = report.state as Record<string, Record<string, number> | undefined>;
+  for (const [label, field] of [
+    ["exported deployment, bytes per task (secrets shown)", "exportedBytesPerTask"],
+    ["stored state file, bytes per task", "storedBytesPerTask"],
+    ["serialized provider, bytes", "serializedProviderBytes"],
+  ] as const) {
+    lines.push(`| ${label} | ${fmt(st.acp?.[field], 0)} | ${fmt(st.floor?.[field], 0)} |`);
+  }
+  const c = report.client;
+  lines.push(
+    "",
+    `Client alone: ${CLIENT_COUNT} retrievals at concurrency ${CLIENT_CONCURRENCY}: AcpClient ${fmt(c.clientSeconds)} s, bare undici ${fmt(c.bareSeconds)} s, ` +
+      `wall-time ratio ${fmt(c.overheadRatio, 3)}, client-process CPU ratio ${fmt(c.cpuRatio, 3)}; peak RSS ${fmt(c.peakRssMb.client, 0)} MB vs ${fmt(c.peakRssMb.bare, 0)} MB, peak heap ${fmt(c.peakHeapMb.client, 0)} MB vs ${fmt(c.peakHeapMb.bare, 0)} MB.`,
+  );
+  if (notes.length) lines.push("", "Notes:", ...notes.map((n) => `- ${n}`));
+  return `${lines.join("\n")}\n`;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(
+    `bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  fs.rmSync(WORK_ROOT, { recursive: true, force: true });
+  process.exit(1);
+});
