@@ -13,7 +13,10 @@ export interface ClientOptions {
    * request rather than in the constructor, so a client can be built for offline work.
    */
   token?: string;
-  /** Per-attempt timeout in ms, covering headers and body. Env `ACP_TIMEOUT_MS`. Default 30000. */
+  /**
+   * Per-attempt timeout in ms: the longest wait for the response headers, and between two
+   * chunks of the body. Env `ACP_TIMEOUT_MS`. Default 30000.
+   */
   timeoutMs?: number;
   /** Retries after the first attempt. Env `ACP_MAX_RETRIES`. Default 4. */
   maxRetries?: number;

@@ -35,7 +35,7 @@ export interface RequestOptions {
   idempotencyKey?: string;
   /** Aborts the call (including retries and backoff waits) with an AcpAbortError. */
   signal?: AbortSignal;
-  /** Per-attempt timeout in ms for this call; overrides the client's `timeoutMs`. */
+  /** Per-attempt timeout in ms for this call (headers, and each body chunk); overrides the client's `timeoutMs`. */
   timeoutMs?: number;
   /** Retries after the first attempt for this call; overrides the client's `maxRetries`. */
   maxRetries?: number;
@@ -70,6 +70,13 @@ type AttemptResult =
   | { kind: "network"; code: string; error: unknown };
 
 const TOKEN_CHARS = /^[\x21-\x7e]+$/;
+/** Timeouts from this long on are left to undici's own (coarse, about 1 s) timers. */
+const COARSE_TIMEOUT_MIN_MS = 2000;
+/** undici's codes for a response that did not come (headers) or stopped coming (body) in time. */
+const TIMEOUT_CODES: ReadonlySet<string> = new Set([
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+]);
 const IDEMPOTENCY_KEY_CHARS = /^[\x21-\x7e]{1,255}$/;
 
 /** The first string `code` on an error, its AggregateError members, or its causes. */
@@ -106,25 +113,32 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-async function readCapped(
+function readCapped(
   body: Dispatcher.ResponseData["body"],
   limit: number,
   what: string,
 ): Promise<string> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of body) {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-    total += buf.length;
-    if (total > limit) {
-      body.destroy();
-      throw new ResponseValidationError(
-        `${what}: response body larger than ${limit} bytes; refused`,
-      );
-    }
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+  // Stream events rather than `for await`: the async iterator costs more per response than the
+  // rest of the client's own work.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    body.on("data", (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > limit) {
+        body.destroy();
+        reject(
+          new ResponseValidationError(`${what}: response body larger than ${limit} bytes; refused`),
+        );
+        return;
+      }
+      chunks.push(chunk);
+    });
+    body.on("end", () =>
+      resolve((chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString("utf8")),
+    );
+    body.on("error", reject);
+  });
 }
 
 /**
@@ -362,14 +376,20 @@ export class AcpCore {
     timeoutMs: number,
     signal: AbortSignal | undefined,
   ): Promise<AttemptResult> {
-    const controller = new AbortController();
+    // The per-attempt timeout: the longest wait for the response headers, and between two
+    // chunks of the body. undici enforces it without a timer or AbortController per request,
+    // but its timers tick about once a second; a shorter timeout gets a precise timer of ours.
+    const precise = timeoutMs < COARSE_TIMEOUT_MIN_MS;
+    const controller = precise ? new AbortController() : undefined;
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    const onAbort = (): void => controller.abort();
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const timer = controller
+      ? setTimeout(() => {
+          timedOut = true;
+          controller.abort();
+        }, timeoutMs)
+      : undefined;
+    const onAbort = (): void => controller?.abort();
+    if (controller) signal?.addEventListener("abort", onAbort, { once: true });
     try {
       const res = await this.dispatcher.request({
         origin: this.origin,
@@ -377,7 +397,9 @@ export class AcpCore {
         method: method as Dispatcher.HttpMethod,
         headers,
         body: payload,
-        signal: controller.signal,
+        signal: controller?.signal ?? signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
       });
       const length = Number(res.headers["content-length"]);
       if (Number.isFinite(length) && length > MAX_RESPONSE_BYTES) {
@@ -391,11 +413,13 @@ export class AcpCore {
     } catch (err) {
       if (err instanceof ResponseValidationError) throw err;
       if (signal?.aborted) throw this.abortError(method, apiPath, signal);
-      if (timedOut) return { kind: "network", code: "timeout", error: err };
-      return { kind: "network", code: networkCodeOf(err) ?? "UNKNOWN", error: err };
+      const code = networkCodeOf(err) ?? "UNKNOWN";
+      if (timedOut || TIMEOUT_CODES.has(code))
+        return { kind: "network", code: "timeout", error: err };
+      return { kind: "network", code, error: err };
     } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
+      if (timer) clearTimeout(timer);
+      if (controller) signal?.removeEventListener("abort", onAbort);
     }
   }
 
