@@ -19,10 +19,15 @@ import { LocalWorkspace, type PulumiFn } from "@pulumi/pulumi/automation";
 import { parse as parseYaml } from "yaml";
 import { createEmulator, type Emulator } from "../emulator";
 import { loadSprintFile, SprintFileError } from "../provider/components/sprint-file";
-import { ensurePulumi, localEngineEnv, localPulumiCommand, REPO_ROOT } from "./lib/local-engine";
-
-/** The embedded emulator's token: local only, and not a secret. */
-export const LOCAL_EMULATOR_TOKEN = "pulumi-acp-local-emulator";
+import {
+  describeChanges,
+  ensurePulumi,
+  LOCAL_EMULATOR_TOKEN,
+  localEngineEnv,
+  localPulumiCommand,
+  oneLine,
+  REPO_ROOT,
+} from "./lib/local-engine";
 
 const COMMANDS = ["up", "preview", "destroy"] as const;
 type Command = (typeof COMMANDS)[number];
@@ -93,24 +98,6 @@ function loadSprintProgram(sprintFile: string): PulumiFn {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(entry) as { sprintProgram: (file: string) => PulumiFn };
   return mod.sprintProgram(sprintFile);
-}
-
-/** The most useful line of an error: the engine's own `error:` line when there is one. */
-export function oneLine(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  const stderr = message.includes("stderr:") ? message.slice(message.indexOf("stderr:")) : message;
-  const errorLines = stderr
-    .split("\n")
-    .map((l) => l.trim())
-    .filter((l) => /^error: /.test(l) && !/update failed|preview failed|destroy failed/.test(l));
-  if (errorLines.length > 0) return errorLines[0].replace(/^error: /, "");
-  return message.split("\n").find((l) => l.trim() !== "") ?? "unknown error";
-}
-
-function formatChanges(changes: Record<string, number> | undefined): string {
-  const entries = Object.entries(changes ?? {}).filter(([k, v]) => k !== "same" && v > 0);
-  if (entries.length === 0) return "No changes.";
-  return `Changes: ${entries.map(([k, v]) => `${k} ${v}`).join(", ")}.`;
 }
 
 /** Runs one command; returns the process exit code. Everything goes to stdout / stderr. */
@@ -192,7 +179,7 @@ export async function main(argv: string[]): Promise<number> {
       const outputs = res.outputs;
       const taskIds = (outputs.taskIds?.value ?? {}) as Record<string, string>;
       const threadIds = (outputs.threadIds?.value ?? {}) as Record<string, string>;
-      process.stdout.write(`\n${formatChanges(res.summary.resourceChanges)}\n`);
+      process.stdout.write(`\n${describeChanges(res.summary.resourceChanges)}\n`);
       process.stdout.write(`\nTasks (${Object.keys(taskIds).length}):\n`);
       // In the sprint file's order (the engine returns the keys sorted).
       const keys = Object.keys(loadSprintFile(opts.sprintFile).tasks).filter((k) => taskIds[k]);
@@ -208,12 +195,12 @@ export async function main(argv: string[]): Promise<number> {
       );
     } else if (opts.command === "preview") {
       const res = await stack.preview({ onOutput });
-      process.stdout.write(`\n${formatChanges(res.changeSummary)}\n`);
+      process.stdout.write(`\n${describeChanges(res.changeSummary)}\n`);
     } else {
       // Running the program configures the provider from this run's settings, even when the
       // state's provider record still holds an address from an older run.
       const res = await stack.destroy({ onOutput, runProgram: true });
-      process.stdout.write(`\n${formatChanges(res.summary.resourceChanges)}\n`);
+      process.stdout.write(`\n${describeChanges(res.summary.resourceChanges)}\n`);
     }
     process.stdout.write(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
     return 0;

@@ -8,16 +8,16 @@ import * as path from "node:path";
 import type { LocalWorkspaceOptions } from "@pulumi/pulumi/automation";
 import { createEmulator, type Emulator } from "pulumi-acp/emulator";
 import {
+  describeChanges,
   ensurePulumi,
+  LOCAL_EMULATOR_TOKEN,
   localEngineEnv,
   localPulumiCommand,
+  oneLine,
   REPO_ROOT,
 } from "../../scripts/lib/local-engine";
 
-export { REPO_ROOT };
-
-/** The embedded emulator's token: local only, and not a secret. */
-export const LOCAL_EMULATOR_TOKEN = "pulumi-acp-local-emulator";
+export { describeChanges, LOCAL_EMULATOR_TOKEN, oneLine, REPO_ROOT };
 
 /** Where the ACP API is for one run. */
 export interface ApiTarget {
@@ -82,23 +82,4 @@ export function workDirFor(dir: string): string {
   }
   fs.mkdirSync(abs, { recursive: true });
   return abs;
-}
-
-/** The most useful line of an error: the engine's own `error:` line when there is one. */
-export function oneLine(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  const stderr = message.includes("stderr:") ? message.slice(message.indexOf("stderr:")) : message;
-  const errorLines = stderr
-    .split("\n")
-    .map((l) => l.trim())
-    .filter((l) => /^error: /.test(l) && !/(update|preview|destroy) failed/.test(l));
-  if (errorLines.length > 0) return errorLines[0].replace(/^error: /, "");
-  return message.split("\n").find((l) => l.trim() !== "") ?? "unknown error";
-}
-
-/** Counts of changes without `same`, as one sentence. */
-export function describeChanges(changes: Record<string, number> | undefined): string {
-  const entries = Object.entries(changes ?? {}).filter(([k, v]) => k !== "same" && v > 0);
-  if (entries.length === 0) return "No changes.";
-  return `Changes: ${entries.map(([k, v]) => `${k} ${v}`).join(", ")}.`;
 }

@@ -4,6 +4,7 @@
  * typo is an error naming the file, the task key and the field, never a silently ignored field.
  */
 import * as fs from "node:fs";
+import { THREAD_INPUT_FIELDS } from "../dynamic/fields";
 import * as path from "node:path";
 import { z } from "zod";
 import { parseDocument } from "yaml";
@@ -114,18 +115,7 @@ const ALLOWED_PROPERTIES: Record<string, string[]> = {
   top: ["name", "description", "defaults", "tasks"],
   task: ["title", ...Object.keys(taskFields), "adoptExistingId", "dependsOn", "thread"],
   defaults: Object.keys(taskFields),
-  thread: [
-    "mode",
-    "agentId",
-    "environmentId",
-    "moveToInProgress",
-    "message",
-    "title",
-    "metadata",
-    "onBlocked",
-    "waitTimeoutSeconds",
-    "pollIntervalSeconds",
-  ],
+  thread: THREAD_INPUT_FIELDS.filter((f) => f !== "taskId"),
 };
 
 function formatPath(p: ReadonlyArray<PropertyKey>): string {

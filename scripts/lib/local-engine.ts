@@ -66,3 +66,25 @@ export function localEngineEnv(opts: LocalEngineOptions): Record<string, string>
 export function localPulumiCommand(binDir: string): Promise<PulumiCommand> {
   return PulumiCommand.get({ root: path.dirname(binDir), skipVersionCheck: true });
 }
+
+/** The embedded emulator's token: local only, and not a secret. */
+export const LOCAL_EMULATOR_TOKEN = "pulumi-acp-local-emulator";
+
+/** The most useful line of an error: the engine's own `error:` line when there is one. */
+export function oneLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const stderr = message.includes("stderr:") ? message.slice(message.indexOf("stderr:")) : message;
+  const errorLines = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => /^error: /.test(l) && !/(update|preview|destroy) failed/.test(l));
+  if (errorLines.length > 0) return errorLines[0].replace(/^error: /, "");
+  return message.split("\n").find((l) => l.trim() !== "") ?? "unknown error";
+}
+
+/** Counts of changes without `same`, as one sentence. */
+export function describeChanges(changes: Record<string, number> | undefined): string {
+  const entries = Object.entries(changes ?? {}).filter(([k, v]) => k !== "same" && v > 0);
+  if (entries.length === 0) return "No changes.";
+  return `Changes: ${entries.map(([k, v]) => `${k} ${v}`).join(", ")}.`;
+}
