@@ -1,21 +1,10 @@
 /** The benchmark's task graph: layered, seeded, about two dependencies per task. */
+import { seededRandom } from "pulumi-acp/emulator";
 
 /** One task of the graph: its key and the keys of the tasks it depends on. */
 export interface GraphNode {
   key: string;
   deps: string[];
-}
-
-/** mulberry32: a tiny seeded PRNG, so that every run builds the same graph. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
@@ -24,7 +13,7 @@ function prng(seed: number): () => number {
  * always from the layer just before (so the graph really is `layers` deep).
  */
 export function buildGraph(n: number, seed = 42, layers = 10): GraphNode[] {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const perLayer = Math.ceil(n / layers);
   const nodes: GraphNode[] = [];
   for (let i = 0; i < n; i++) {

@@ -1,37 +1,14 @@
 /** The benchmark's inline programs: the same graph as pulumi-acp Tasks or as floor tasks. */
 import * as pulumi from "@pulumi/pulumi";
-import { Task } from "pulumi-acp";
+import { Task, TASK_OUTPUT_FIELDS } from "pulumi-acp";
 import type { GraphNode } from "./graph";
 
 /** Which provider a program's tasks use. */
 export type ProviderKind = "acp" | "floor";
 
-// The outputs pulumi-acp's Task seeds (provider/dynamic/task.ts), so both programs send the
-// engine property bags of the same shape.
-const OUTPUT_NAMES = [
-  "title",
-  "description",
-  "projectId",
-  "releaseId",
-  "sprintId",
-  "status",
-  "priority",
-  "assigneeAgentId",
-  "dependencyIds",
-  "scheduledStartAt",
-  "scheduledEndAt",
-  "dueAt",
-  "completedAt",
-  "sortOrder",
-  "metadata",
-  "adoptExistingId",
-  "userId",
-  "linkedThreadIds",
-  "lastStartedThreadId",
-  "createdAt",
-  "updatedAt",
-  "managedFields",
-];
+// The outputs pulumi-acp's Task seeds, so both programs send the engine property bags of the
+// same shape.
+const OUTPUT_NAMES = TASK_OUTPUT_FIELDS;
 
 interface FloorArgs {
   title: string;

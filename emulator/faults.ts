@@ -87,7 +87,7 @@ export function parseFaultHeader(value: string): FaultPlan {
 }
 
 /** mulberry32: a tiny seeded RNG, enough for reproducible fault sequences. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

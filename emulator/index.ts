@@ -12,5 +12,5 @@ export {
   type RequestLogEntry,
 } from "./app";
 export type { AgentOptions } from "./agent";
-export { FAULT_HEADER, parseFaultHeader, type FaultOptions } from "./faults";
+export { FAULT_HEADER, parseFaultHeader, seededRandom, type FaultOptions } from "./faults";
 export type { StoreSnapshot } from "./store";

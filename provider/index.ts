@@ -7,4 +7,5 @@ export { Task, type TaskArgs } from "./dynamic/task";
 export { TaskThread, type TaskThreadArgs } from "./dynamic/task-thread";
 export type { ThreadMode, OnBlocked } from "./dynamic/task-thread-provider";
 export { CONFIG_KEYS } from "./dynamic/settings";
+export { TASK_OUTPUT_FIELDS, THREAD_OUTPUT_FIELDS } from "./dynamic/fields";
 export * from "./components";
