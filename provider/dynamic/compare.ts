@@ -13,6 +13,19 @@ export function containsUnknown(value: unknown): boolean {
   return false;
 }
 
+/**
+ * The inputs without the values not known yet (and arrays without their unknown members), so
+ * that check validates only what is known.
+ */
+export function withoutUnknowns(news: Record<string, unknown>): Record<string, unknown> {
+  const known: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(news)) {
+    if (Array.isArray(value)) known[key] = value.filter((v) => !containsUnknown(v));
+    else if (!containsUnknown(value)) known[key] = value;
+  }
+  return known;
+}
+
 /** JSON with object keys sorted, so that equal values give equal text. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));

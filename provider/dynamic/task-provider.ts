@@ -10,15 +10,13 @@ import {
   ConflictError,
   CONFLICT_REASONS,
   Id,
-  IsoTimestamp,
   NonBlank,
-  Metadata,
   NotFoundError,
+  TaskCreateParams,
   TaskPriority,
   TaskStatus,
   TASK_CREATE_STATUSES,
   type Task as ApiTask,
-  type TaskCreateParams,
   type TaskUpdateParams,
 } from "../client";
 import { acpClient } from "./settings";
@@ -26,10 +24,12 @@ import {
   canonicalJson,
   containsUnknown,
   deepEqual,
+  definedOnly,
   firstDuplicate,
   sameInstant,
   sameSet,
   UNKNOWN,
+  withoutUnknowns,
 } from "./compare";
 import { checkFailures, describeError } from "./errors";
 import { TASK_INPUT_FIELDS, type TaskInputField } from "./fields";
@@ -94,42 +94,21 @@ export type TaskProviderOutputs = Omit<ApiTask, "id"> & {
   __acpKey?: string;
 };
 
-const id = Id;
-
-/** What check accepts. Strict: a misspelt property is reported, not silently ignored. */
-const TaskInputsSchema = z.strictObject({
+/**
+ * What check accepts: the create request's fields (the API's own schema), with every status
+ * (the provider reaches `in_review` with an update) and the provider's own inputs. Strict: a
+ * misspelt property is reported, not silently ignored.
+ */
+const TaskInputsSchema = TaskCreateParams.omit({
+  linkedThreadIds: true,
+  lastStartedThreadId: true,
+}).extend({
   title: z.string({ error: "is required: give the task a non-empty title" }).pipe(NonBlank),
-  description: z.string().optional(),
-  projectId: id.optional(),
-  releaseId: id.optional(),
-  sprintId: id.optional(),
   status: TaskStatus.optional(),
-  priority: TaskPriority.optional(),
-  assigneeAgentId: id.optional(),
-  dependencyIds: z.array(id).optional(),
-  scheduledStartAt: IsoTimestamp.optional(),
-  scheduledEndAt: IsoTimestamp.optional(),
-  dueAt: IsoTimestamp.optional(),
-  completedAt: IsoTimestamp.optional(),
-  sortOrder: z.number().finite().optional(),
-  metadata: Metadata.optional(),
-  adoptExistingId: id.optional(),
+  adoptExistingId: Id.optional(),
   __acpKey: z.string().optional(),
   __provider: z.string().optional(),
 });
-
-/** Replaces unknown values by something valid, so that only the known values are validated. */
-function withoutUnknowns(news: Record<string, unknown>): Record<string, unknown> {
-  const known: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(news)) {
-    if (value === UNKNOWN) continue;
-    if (Array.isArray(value)) known[key] = value.filter((v) => !containsUnknown(v));
-    else if (!containsUnknown(value)) known[key] = value;
-  }
-  // An unknown title is still a title.
-  if (news.title === UNKNOWN) known.title = "unknown";
-  return known;
-}
 
 function managedFieldsOf(inputs: Record<string, unknown>): string[] {
   return TASK_INPUT_FIELDS.filter((f) => inputs[f] !== undefined && inputs[f] !== null);
@@ -148,10 +127,8 @@ export function taskOutputs(
   managedFields: string[],
   extra: { adoptExistingId?: string; __acpKey?: string },
 ): TaskProviderOutputs {
-  const outs: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(task)) {
-    if (key !== "id" && value !== null && value !== undefined) outs[key] = value;
-  }
+  const { id: _id, ...fields } = definedOnly(task);
+  const outs: Record<string, unknown> = fields;
   outs.managedFields = managedFields;
   if (extra.adoptExistingId) outs.adoptExistingId = extra.adoptExistingId;
   if (extra.__acpKey) outs.__acpKey = extra.__acpKey;
@@ -195,7 +172,12 @@ export class TaskProviderImpl {
     _olds: Record<string, unknown>,
     news: Record<string, unknown>,
   ): Promise<pulumi.dynamic.CheckResult> {
-    const failures = checkFailures(TaskInputsSchema.safeParse(withoutUnknowns(news)));
+    // An unknown title is still a title.
+    const known = {
+      ...withoutUnknowns(news),
+      ...(news.title === UNKNOWN ? { title: "unknown" } : {}),
+    };
+    const failures = checkFailures(TaskInputsSchema.safeParse(known));
     const deps = Array.isArray(news.dependencyIds) ? (news.dependencyIds as unknown[]) : [];
     const knownDeps = deps.filter((d): d is string => typeof d === "string" && d !== UNKNOWN);
     const duplicate = firstDuplicate(knownDeps);

@@ -10,14 +10,21 @@ import {
   ConflictError,
   CONFLICT_REASONS,
   Id,
-  Metadata,
   NotFoundError,
+  RunThreadParams,
   type Execution,
   type Task as ApiTask,
   type Thread,
 } from "../client";
 import { acpClient } from "./settings";
-import { canonicalJson, containsUnknown, deepEqual, UNKNOWN } from "./compare";
+import {
+  canonicalJson,
+  containsUnknown,
+  deepEqual,
+  definedOnly,
+  UNKNOWN,
+  withoutUnknowns,
+} from "./compare";
 import { checkFailures, describeError } from "./errors";
 import { THREAD_INPUT_FIELDS } from "./fields";
 
@@ -61,18 +68,21 @@ export interface TaskThreadProviderInputs {
   __acpKey?: string;
 }
 
-const id = Id;
-
-const TaskThreadInputsSchema = z
-  .strictObject({
+/**
+ * What check accepts: the run-thread request's own fields (the API's schema) and the
+ * provider's inputs. Strict: a misspelt property is reported.
+ */
+const TaskThreadInputsSchema = RunThreadParams.pick({
+  agentId: true,
+  environmentId: true,
+  moveToInProgress: true,
+  metadata: true,
+  message: true,
+})
+  .extend({
     taskId: z.string({ error: "is required: the id of the task to work on" }).pipe(Id),
     mode: z.enum(THREAD_MODES).optional(),
-    agentId: id.optional(),
-    environmentId: id.optional(),
-    moveToInProgress: z.boolean().optional(),
-    message: z.string().optional(),
     title: z.string().optional(),
-    metadata: Metadata.optional(),
     onBlocked: z.enum(ON_BLOCKED).optional(),
     waitTimeoutSeconds: z
       .number()
@@ -98,24 +108,15 @@ const TaskThreadInputsSchema = z
     }
   });
 
-function withoutUnknowns(news: Record<string, unknown>): Record<string, unknown> {
-  const known: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(news)) if (!containsUnknown(value)) known[key] = value;
-  if (containsUnknown(news.taskId)) known.taskId = "unknown";
-  return known;
-}
-
 function threadOutputs(
   thread: Thread,
   inputs: TaskThreadProviderInputs,
   extra: { task?: ApiTask | null; execution?: Execution | null; subtaskIds?: string[] },
 ): Record<string, unknown> {
-  const outs: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(thread)) {
-    if (key !== "id" && key !== "task" && value !== null && value !== undefined) outs[key] = value;
-  }
   // `task` in a thread is the thread's prompt text; the resource's `taskId` is the task's id.
-  if (thread.task != null) outs.prompt = thread.task;
+  const { id: _id, task: prompt, ...fields } = definedOnly(thread);
+  const outs: Record<string, unknown> = fields;
+  if (prompt !== undefined) outs.prompt = prompt;
   outs.taskId = inputs.taskId;
   outs.mode = inputs.mode ?? "start";
   for (const key of [
@@ -124,19 +125,15 @@ function threadOutputs(
     "onBlocked",
     "waitTimeoutSeconds",
     "pollIntervalSeconds",
+    "agentId",
+    "environmentId",
   ] as const) {
     if (inputs[key] !== undefined) outs[key] = inputs[key];
   }
-  if (inputs.agentId !== undefined) outs.agentId = inputs.agentId;
-  if (inputs.environmentId !== undefined) outs.environmentId = inputs.environmentId;
   if (extra.task?.status) outs.taskStatus = extra.task.status;
-  if (extra.execution) outs.execution = stripNulls(extra.execution);
+  if (extra.execution) outs.execution = definedOnly(extra.execution);
   if (extra.subtaskIds) outs.subtaskIds = extra.subtaskIds;
   return outs;
-}
-
-function stripNulls(obj: object): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== null && v !== undefined));
 }
 
 /** The stable part of a start-thread's Idempotency-Key, when the resource has a key. */
@@ -162,6 +159,16 @@ async function threadExists(threadId: string): Promise<boolean> {
   }
 }
 
+/**
+ * What the thread's creation returned (the task's status then, the execution, the subtasks)
+ * cannot be read back from the API: carry it over from the previous outputs.
+ */
+function keepCallResults(outs: Record<string, unknown>, previous: Record<string, unknown>): void {
+  for (const key of ["taskStatus", "execution", "subtaskIds"]) {
+    if (previous[key] !== undefined) outs[key] = previous[key];
+  }
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The TaskThread provider's implementation. */
@@ -172,7 +179,13 @@ export class TaskThreadProviderImpl {
   ): Promise<pulumi.dynamic.CheckResult> {
     return {
       inputs: news,
-      failures: checkFailures(TaskThreadInputsSchema.safeParse(withoutUnknowns(news))),
+      failures: checkFailures(
+        TaskThreadInputsSchema.safeParse({
+          ...withoutUnknowns(news),
+          // A task id not known yet is still a task id.
+          ...(containsUnknown(news.taskId) ? { taskId: "unknown" } : {}),
+        }),
+      ),
     };
   }
 
@@ -338,9 +351,7 @@ export class TaskThreadProviderImpl {
     }
     const inputs = pickInputs(props);
     const outs = threadOutputs(thread, inputs as TaskThreadProviderInputs, {});
-    // What the thread's creation returned cannot be read back: keep it.
-    for (const key of ["taskStatus", "execution", "subtaskIds"])
-      if (props[key] !== undefined) outs[key] = props[key];
+    keepCallResults(outs, props);
     const liveInputs: Record<string, unknown> = { ...inputs };
     if (inputs.title !== undefined && thread.title != null) liveInputs.title = thread.title;
     if (inputs.metadata !== undefined && thread.metadata != null)
@@ -367,8 +378,7 @@ export class TaskThreadProviderImpl {
       throw describeError(err, `updating thread ${id}`);
     }
     const outs = threadOutputs(thread, news, {});
-    for (const key of ["taskStatus", "execution", "subtaskIds"])
-      if (olds[key] !== undefined) outs[key] = olds[key];
+    keepCallResults(outs, olds);
     return { outs };
   }
 

@@ -96,56 +96,49 @@ export class Harness {
     this.program = program;
   }
 
-  private collect(into: EngineEvent[]) {
-    return (e: EngineEvent) => {
-      into.push(e);
+  /** Runs one engine operation, collecting its events into its result and into `events`. */
+  private async operation(
+    run: (onEvent: (e: EngineEvent) => void) => Promise<{
+      stdout: string;
+      summary: Record<string, number> | undefined;
+      outputs?: Record<string, unknown>;
+    }>,
+  ): Promise<OperationResult> {
+    const events: EngineEvent[] = [];
+    const res = await run((e) => {
+      events.push(e);
       this.events.push(e);
-    };
+    });
+    return { outputs: res.outputs ?? {}, summary: res.summary ?? {}, events, stdout: res.stdout };
   }
 
-  async up(): Promise<OperationResult> {
-    const events: EngineEvent[] = [];
-    const res = await this.stack.up({ onEvent: this.collect(events), parallel: 8 });
-    const outputs = Object.fromEntries(Object.entries(res.outputs).map(([k, v]) => [k, v.value]));
-    return {
-      outputs,
-      summary: (res.summary.resourceChanges ?? {}) as Record<string, number>,
-      events,
-      stdout: res.stdout,
-    };
+  up(): Promise<OperationResult> {
+    return this.operation(async (onEvent) => {
+      const res = await this.stack.up({ onEvent, parallel: 8 });
+      const outputs = Object.fromEntries(Object.entries(res.outputs).map(([k, v]) => [k, v.value]));
+      return { stdout: res.stdout, summary: res.summary.resourceChanges, outputs };
+    });
   }
 
-  async preview(): Promise<OperationResult> {
-    const events: EngineEvent[] = [];
-    const res = await this.stack.preview({ onEvent: this.collect(events) });
-    return {
-      outputs: {},
-      summary: res.changeSummary as Record<string, number>,
-      events,
-      stdout: res.stdout,
-    };
+  preview(): Promise<OperationResult> {
+    return this.operation(async (onEvent) => {
+      const res = await this.stack.preview({ onEvent });
+      return { stdout: res.stdout, summary: res.changeSummary };
+    });
   }
 
-  async refresh(): Promise<OperationResult> {
-    const events: EngineEvent[] = [];
-    const res = await this.stack.refresh({ onEvent: this.collect(events) });
-    return {
-      outputs: {},
-      summary: (res.summary.resourceChanges ?? {}) as Record<string, number>,
-      events,
-      stdout: res.stdout,
-    };
+  refresh(): Promise<OperationResult> {
+    return this.operation(async (onEvent) => {
+      const res = await this.stack.refresh({ onEvent });
+      return { stdout: res.stdout, summary: res.summary.resourceChanges };
+    });
   }
 
-  async destroy(): Promise<OperationResult> {
-    const events: EngineEvent[] = [];
-    const res = await this.stack.destroy({ onEvent: this.collect(events) });
-    return {
-      outputs: {},
-      summary: (res.summary.resourceChanges ?? {}) as Record<string, number>,
-      events,
-      stdout: res.stdout,
-    };
+  destroy(): Promise<OperationResult> {
+    return this.operation(async (onEvent) => {
+      const res = await this.stack.destroy({ onEvent });
+      return { stdout: res.stdout, summary: res.summary.resourceChanges };
+    });
   }
 
   /** The state as `pulumi stack export` gives it. */
