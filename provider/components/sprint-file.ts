@@ -8,7 +8,7 @@ import { THREAD_INPUT_FIELDS } from "../dynamic/fields";
 import * as path from "node:path";
 import { z } from "zod";
 import { parseDocument } from "yaml";
-import { Id, IsoTimestamp, Metadata, NonBlank, TaskPriority, TaskStatus } from "../client/schemas";
+import { Id, Metadata, NonBlank, TaskCreateParams, TaskStatus } from "../client/schemas";
 import { ON_BLOCKED, THREAD_MODES } from "../dynamic/task-thread-provider";
 import { closeMatches, graphIssues } from "./graph";
 import type { TaskGraphDefaults, TaskGraphTask } from "./task-graph";
@@ -53,21 +53,25 @@ export class SprintFileError extends Error {
 /** Task keys: a letter or digit, then letters, digits, `_`, `-` or `.` (they end up in resource names). */
 export const TASK_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
-const taskFields = {
-  description: z.string(),
-  projectId: Id,
-  releaseId: Id,
-  sprintId: Id,
-  status: TaskStatus,
-  priority: TaskPriority,
-  assigneeAgentId: Id,
-  scheduledStartAt: IsoTimestamp,
-  scheduledEndAt: IsoTimestamp,
-  dueAt: IsoTimestamp,
-  completedAt: IsoTimestamp,
-  sortOrder: z.number().finite(),
-  metadata: Metadata,
-};
+/**
+ * The task fields a sprint file sets or defaults: the create request's own schema (the API's),
+ * with every status, since the provider reaches `in_review` with an update.
+ */
+const taskFields = TaskCreateParams.pick({
+  description: true,
+  projectId: true,
+  releaseId: true,
+  sprintId: true,
+  status: true,
+  priority: true,
+  assigneeAgentId: true,
+  scheduledStartAt: true,
+  scheduledEndAt: true,
+  dueAt: true,
+  completedAt: true,
+  sortOrder: true,
+  metadata: true,
+}).extend({ status: TaskStatus.optional() }).shape;
 
 let schema: ReturnType<typeof buildSprintSchema> | undefined;
 

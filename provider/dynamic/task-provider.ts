@@ -39,19 +39,16 @@ export { TASK_INPUT_FIELDS, type TaskInputField };
 /** Changing one of these makes a new task: a task does not move between projects. */
 export const TASK_REPLACE_FIELDS = ["projectId", "adoptExistingId"] as const;
 
-/** Fields that can be cleared on the server (PATCH with null) when a program stops setting them. */
-const CLEARABLE_FIELDS: ReadonlySet<string> = new Set([
-  "description",
-  "releaseId",
-  "sprintId",
-  "assigneeAgentId",
-  "dependencyIds",
-  "scheduledStartAt",
-  "scheduledEndAt",
-  "dueAt",
-  "completedAt",
-  "metadata",
-]);
+/**
+ * Fields that can be cleared on the server (PATCH with null) when a program stops setting them:
+ * all but the title (required), status, priority and sortOrder (the API gives them defaults)
+ * and projectId (a change of project replaces the task).
+ */
+const CLEARABLE_FIELDS: ReadonlySet<string> = new Set(
+  TASK_INPUT_FIELDS.filter(
+    (f) => !["title", "status", "priority", "sortOrder", "projectId"].includes(f),
+  ),
+);
 
 const DATE_FIELDS: ReadonlySet<string> = new Set([
   "scheduledStartAt",
