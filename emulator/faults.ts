@@ -18,6 +18,8 @@ export interface FaultOptions {
   resetRate?: number;
   /** Writes only (POST/PATCH/DELETE): rate of applying the change, then destroying the socket. */
   dropResponseRate?: number;
+  /** Extra fixed latency, ms, before the request is handled. */
+  latencyMs?: number;
   /** Extra random latency, 0..N ms. */
   latencyJitterMs?: number;
   /** Only requests whose path starts with one of these prefixes. Default: every /v1 path. */
@@ -33,6 +35,7 @@ export const FaultOptionsSchema = z.strictObject({
   retryAfterSeconds: z.number().int().min(0).optional(),
   resetRate: rate.optional(),
   dropResponseRate: rate.optional(),
+  latencyMs: z.number().min(0).optional(),
   latencyJitterMs: z.number().min(0).optional(),
   routes: z.array(z.string()).optional(),
 });
@@ -123,6 +126,7 @@ export class FaultInjector {
     if (!write) plan.drop = false;
     const o = this.options;
     if (!o || (o.routes && !o.routes.some((prefix) => path.startsWith(prefix)))) return plan;
+    if (o.latencyMs) plan.latencyMs += o.latencyMs;
     if (o.latencyJitterMs) plan.latencyMs += Math.floor(this.random() * (o.latencyJitterMs + 1));
     if (plan.reset || plan.status !== undefined) return plan;
     if (o.resetRate && this.random() < o.resetRate) plan.reset = true;

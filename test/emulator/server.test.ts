@@ -272,6 +272,21 @@ describe("fault injection", () => {
     expect(h.emulator.stats().faultsInjected.latency).toBe(1);
   });
 
+  it("server-wide latencyMs delays only the listed routes, before the request is handled", async () => {
+    const task = await createTask(h, { title: "slow to delete" });
+    h.emulator.setFaults({ latencyMs: 200, routes: [`/v1/tasks/${task.id}`] });
+    const started = Date.now();
+    const slowDelete = h.call("DELETE", `/v1/tasks/${task.id}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await h.call("GET", "/v1/tasks")).status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(150);
+    // The delete was sent first but is not applied yet: the delay comes before handling.
+    expect(h.emulator.snapshot().tasks).toHaveLength(1);
+    expect((await slowDelete).status).toBe(204);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    expect(h.emulator.snapshot().tasks).toHaveLength(0);
+  });
+
   it("a malformed fault header is a 400", async () => {
     const answer = await h.call("GET", "/v1/tasks", undefined, fault("explode"));
     expect(answer.status).toBe(400);
