@@ -3,7 +3,6 @@
  * (TaskGraph), the GitOps script (as CI runs it, a child process), the two environments, and
  * `npm start` itself (dist/scripts/main.js, twice, then preview and destroy).
  */
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createEmulator, type Emulator } from "pulumi-acp/emulator";
@@ -11,6 +10,7 @@ import { loadSprintFile } from "pulumi-acp";
 import { DEFAULT_SPRINT_FILE, sprintProgram } from "../../examples/sprint-from-file/index";
 import { runEnvironments } from "../../examples/environments/run";
 import { localEngineEnv, localPulumiCommand, REPO_ROOT } from "../../scripts/lib/local-engine";
+import { runChild, type ChildResult } from "./child";
 import { changesOf, E2E_TOKEN, Harness } from "./harness";
 
 jest.setTimeout(600_000);
@@ -25,25 +25,9 @@ function workDir(prefix: string): string {
   return fs.mkdtempSync(path.join(WORK_ROOT, prefix));
 }
 
-interface ChildResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs node with `args` from the repository root; never rejects. */
 function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<ChildResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      args,
-      { cwd: REPO_ROOT, env, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+  return runChild(process.execPath, args, { cwd: REPO_ROOT, env });
 }
 
 /** The environment of a child process: no real API, no outside backend. */

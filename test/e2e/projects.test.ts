@@ -4,7 +4,6 @@
  * Each project is copied, unchanged, into a work directory inside the repository (stack init
  * writes the secrets salt into Pulumi.<stack>.yaml, which must not touch the committed files).
  */
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createEmulator, type Emulator } from "pulumi-acp/emulator";
@@ -12,17 +11,12 @@ import { loadSprintFile } from "pulumi-acp";
 import { environmentTasks } from "../../examples/environments/index";
 import { DEFAULT_SPRINT_FILE } from "../../examples/sprint-from-file/index";
 import { localEngineEnv, REPO_ROOT } from "../../scripts/lib/local-engine";
+import { runChild, type ChildResult } from "./child";
 import { E2E_TOKEN } from "./harness";
 
 jest.setTimeout(600_000);
 
 const WORK_ROOT = path.join(REPO_ROOT, "test", "e2e", ".work");
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /** A project's work directory and the `pulumi` CLI run in it against one emulator. */
 class CliProject {
@@ -55,22 +49,13 @@ class CliProject {
   }
 
   /** Runs `pulumi ...args` in the project directory; never rejects. */
-  run(subdir: string, ...args: string[]): Promise<CliResult> {
-    return new Promise((resolve) => {
-      execFile(
-        "pulumi",
-        [...args, "--non-interactive"],
-        { cwd: path.join(this.dir, subdir), env: this.env, maxBuffer: 64 << 20, timeout: 300_000 },
-        (err, stdout, stderr) => {
-          const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
-          resolve({ code, stdout, stderr });
-        },
-      );
-    });
+  run(subdir: string, ...args: string[]): Promise<ChildResult> {
+    const cwd = path.join(this.dir, subdir);
+    return runChild("pulumi", [...args, "--non-interactive"], { cwd, env: this.env });
   }
 
   /** Like {@link run}, failing the test with the CLI's output when it exits non-zero. */
-  async ok(subdir: string, ...args: string[]): Promise<CliResult> {
+  async ok(subdir: string, ...args: string[]): Promise<ChildResult> {
     const result = await this.run(subdir, ...args);
     if (result.code !== 0) {
       throw new Error(
