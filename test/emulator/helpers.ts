@@ -49,6 +49,26 @@ export async function start(options: EmulatorOptions = {}): Promise<Harness> {
   return { emulator, url, call };
 }
 
+/**
+ * Registers the hooks of a suite that shares one emulator: started before the suite, closed
+ * after it, and reset before each test (store, agent, faults, stats). The returned harness is
+ * filled in by the time the tests run.
+ */
+export function useEmulator(options: EmulatorOptions = {}): Harness {
+  const h = {} as Harness;
+  beforeAll(async () => {
+    Object.assign(h, await start(options));
+  });
+  afterAll(() => h.emulator?.close());
+  beforeEach(() => {
+    h.emulator.reset();
+    h.emulator.setAgent(undefined);
+    h.emulator.setFaults(undefined);
+    h.emulator.resetStats();
+  });
+  return h;
+}
+
 /** Creates a task and returns it. */
 export async function createTask(
   h: Harness,

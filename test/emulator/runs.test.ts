@@ -1,12 +1,7 @@
 import { RunEnvelope } from "../../provider/client/schemas";
-import { start, type Harness } from "./helpers";
+import { useEmulator } from "./helpers";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await start({ budget: 1, asyncRun: { queuedMs: 100, runningMs: 150 } });
-});
-afterAll(() => h.emulator.close());
-beforeEach(() => h.emulator.reset());
+const h = useEmulator({ budget: 1, asyncRun: { queuedMs: 100, runningMs: 150 } });
 
 describe("/v1/servers/:serverId/runs", () => {
   it("runs synchronously by default: 201 with a completed run and its backing thread", async () => {

@@ -2,15 +2,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { createEmulator } from "../../emulator";
-import { createTask, start, TOKEN, type Harness, type JsonBody } from "./helpers";
+import { createTask, start, TOKEN, useEmulator, type Harness, type JsonBody } from "./helpers";
 
 describe("the request pipeline", () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await start();
-  });
-  afterAll(() => h.emulator.close());
-  beforeEach(() => h.emulator.reset());
+  const h = useEmulator();
 
   it("answers 401 without the right bearer token, on known and unknown /v1 routes", async () => {
     for (const authorization of ["", "Bearer wrong", `Basic ${TOKEN}`, TOKEN]) {
@@ -161,15 +156,7 @@ describe("reserved /__emulator/ paths", () => {
 });
 
 describe("Idempotency-Key", () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await start({ budget: 1 });
-  });
-  afterAll(() => h.emulator.close());
-  beforeEach(() => {
-    h.emulator.reset();
-    h.emulator.setAgent(undefined);
-  });
+  const h = useEmulator({ budget: 1 });
 
   it("replays the first answer without creating again", async () => {
     const key = { "idempotency-key": "k1" };
@@ -216,16 +203,7 @@ describe("Idempotency-Key", () => {
 });
 
 describe("fault injection", () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await start();
-  });
-  afterAll(() => h.emulator.close());
-  beforeEach(() => {
-    h.emulator.reset();
-    h.emulator.setFaults(undefined);
-    h.emulator.resetStats();
-  });
+  const h = useEmulator();
   const fault = (value: string) => ({ "x-acp-emulator-fault": value });
 
   it("status=503 answers an error body and changes nothing", async () => {

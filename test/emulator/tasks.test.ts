@@ -1,12 +1,7 @@
 import { CONFLICT_REASONS, LIST_DEFAULT_LIMIT, Task } from "../../provider/client/schemas";
-import { createTask, start, type Harness } from "./helpers";
+import { createTask, useEmulator } from "./helpers";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await start();
-});
-afterAll(() => h.emulator.close());
-beforeEach(() => h.emulator.reset());
+const h = useEmulator();
 
 describe("POST /v1/tasks", () => {
   it("creates a task with server-assigned id, owner, timestamps and defaults", async () => {

@@ -4,17 +4,9 @@ import {
   StartThreadResponse,
   Thread,
 } from "../../provider/client/schemas";
-import { createTask, start, type Harness } from "./helpers";
+import { createTask, useEmulator } from "./helpers";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await start({ budget: 1 });
-});
-afterAll(() => h.emulator.close());
-beforeEach(() => {
-  h.emulator.reset();
-  h.emulator.setAgent(undefined);
-});
+const h = useEmulator({ budget: 1 });
 
 describe("POST /v1/tasks/:taskId/start-thread", () => {
   it("is blocked until every dependency is done, then starts the first thread", async () => {
