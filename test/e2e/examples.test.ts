@@ -11,20 +11,12 @@ import { DEFAULT_SPRINT_FILE, sprintProgram } from "../../examples/sprint-from-f
 import { runEnvironments } from "../../examples/environments/run";
 import { localEngineEnv, localPulumiCommand, REPO_ROOT } from "../../scripts/lib/local-engine";
 import { runChild, type ChildResult } from "./child";
-import { changesOf, E2E_TOKEN, Harness } from "./harness";
+import { changesOf, E2E_TOKEN, e2eWorkDir, Harness } from "./harness";
 
 jest.setTimeout(600_000);
 
 const sprint = loadSprintFile(DEFAULT_SPRINT_FILE);
 const sprintKeys = Object.keys(sprint.tasks);
-const WORK_ROOT = path.join(REPO_ROOT, "test", "e2e", ".work");
-
-/** A fresh directory inside the repository (the provider process must find node_modules). */
-function workDir(prefix: string): string {
-  fs.mkdirSync(WORK_ROOT, { recursive: true });
-  return fs.mkdtempSync(path.join(WORK_ROOT, prefix));
-}
-
 /** Runs node with `args` from the repository root; never rejects. */
 function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<ChildResult> {
   return runChild(process.execPath, args, { cwd: REPO_ROOT, env });
@@ -142,7 +134,7 @@ describe("examples/gitops: preview on a pull request, up on main", () => {
   beforeAll(async () => {
     emulator = createEmulator({ token: E2E_TOKEN });
     const baseUrl = await emulator.listen(0);
-    home = workDir("gitops-");
+    home = e2eWorkDir("gitops-");
     // As in CI: the API and its token from the environment (the workflow's secret).
     env = childEnv({ ACP_BASE_URL: baseUrl, ACP_API_TOKEN: E2E_TOKEN, GITOPS_HOME: home });
   });
@@ -206,7 +198,7 @@ describe("examples/environments: dev and staging stacks from one program", () =>
   beforeAll(async () => {
     emulator = createEmulator({ token: E2E_TOKEN });
     const baseUrl = await emulator.listen(0);
-    home = workDir("environments-");
+    home = e2eWorkDir("environments-");
     const binDir = process.env.PULUMI_ACP_BIN_DIR as string;
     const engine = {
       envVars: localEngineEnv({
@@ -287,7 +279,7 @@ describe("npm start (dist/scripts/main.js)", () => {
     ).tasks;
 
   beforeAll(() => {
-    home = workDir("main-");
+    home = e2eWorkDir("main-");
     env = childEnv({ ACP_MAIN_HOME: home });
   });
   afterAll(() => {

@@ -22,6 +22,24 @@ export const E2E_TOKEN = `e2e-secret-${randomBytes(8).toString("hex")}`;
 /** A resource of the exported state, loosely typed. */
 export type StateResource = { type: string; urn: string; id?: string } & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/**
+ * A fresh directory under test/e2e/.work: inside the repository, so that programs and the
+ * provider process run there resolve pulumi-acp and @pulumi/pulumi from its node_modules.
+ */
+export function e2eWorkDir(prefix: string): string {
+  const root = path.join(REPO_ROOT, "test", "e2e", ".work");
+  fs.mkdirSync(root, { recursive: true });
+  return fs.mkdtempSync(path.join(root, prefix));
+}
+
+/** The directory of the `pulumi` CLI that the jest global setup ensured. */
+export function engineBinDir(): string {
+  const binDir = process.env.PULUMI_ACP_BIN_DIR;
+  if (!binDir)
+    throw new Error("PULUMI_ACP_BIN_DIR is not set: the jest global setup ensures the engine");
+  return binDir;
+}
+
 export interface HarnessOptions {
   /** The program to run; can be swapped later with `setProgram`. */
   program: PulumiFn;
@@ -60,13 +78,8 @@ export class Harness {
   static async create(opts: HarnessOptions): Promise<Harness> {
     const emulator = createEmulator({ token: E2E_TOKEN, ...opts.emulator });
     const baseUrl = await emulator.listen(0);
-    const root = path.join(REPO_ROOT, "test", "e2e", ".work");
-    fs.mkdirSync(root, { recursive: true });
-    // Inside the repository, so the provider process resolves pulumi-acp and @pulumi/pulumi.
-    const workDir = fs.mkdtempSync(path.join(root, "run-"));
-    const binDir = process.env.PULUMI_ACP_BIN_DIR;
-    if (!binDir)
-      throw new Error("PULUMI_ACP_BIN_DIR is not set: the jest global setup ensures the engine");
+    const workDir = e2eWorkDir("run-");
+    const binDir = engineBinDir();
     const envVars = {
       ...localEngineEnv({
         backendDir: path.join(workDir, "state"),

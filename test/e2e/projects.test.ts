@@ -9,14 +9,13 @@ import * as path from "node:path";
 import { createEmulator, type Emulator } from "pulumi-acp/emulator";
 import { loadSprintFile } from "pulumi-acp";
 import { environmentTasks } from "../../examples/environments/index";
+import { stackConfig } from "../../examples/environments/run";
 import { DEFAULT_SPRINT_FILE } from "../../examples/sprint-from-file/index";
 import { localEngineEnv, REPO_ROOT } from "../../scripts/lib/local-engine";
 import { runChild, type ChildResult } from "./child";
-import { E2E_TOKEN } from "./harness";
+import { E2E_TOKEN, e2eWorkDir, engineBinDir } from "./harness";
 
 jest.setTimeout(600_000);
-
-const WORK_ROOT = path.join(REPO_ROOT, "test", "e2e", ".work");
 
 /** A project's work directory and the `pulumi` CLI run in it against one emulator. */
 class CliProject {
@@ -30,17 +29,14 @@ class CliProject {
 
   /** Copies `files` (paths relative to the repository root) into a fresh work directory. */
   static create(name: string, files: string[], emulatorUrl: string): CliProject {
-    fs.mkdirSync(WORK_ROOT, { recursive: true });
-    const dir = fs.mkdtempSync(path.join(WORK_ROOT, `${name}-`));
+    const dir = e2eWorkDir(`${name}-`);
     for (const file of files) {
       fs.cpSync(path.join(REPO_ROOT, file), path.join(dir, file), { recursive: true });
     }
-    const binDir = process.env.PULUMI_ACP_BIN_DIR;
-    if (!binDir) throw new Error("PULUMI_ACP_BIN_DIR is not set: the jest global setup ensures it");
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...localEngineEnv({ backendDir: path.join(dir, ".state") }),
-      PATH: `${binDir}${path.delimiter}${process.env.PATH}`,
+      PATH: `${engineBinDir()}${path.delimiter}${process.env.PATH}`,
       ACP_BASE_URL: emulatorUrl,
       ACP_API_TOKEN: E2E_TOKEN,
     };
@@ -146,10 +142,14 @@ describe("Pulumi.yaml projects through the pulumi CLI and the Node.js language h
     const project = CliProject.create("environments", ["examples/environments"], baseUrl);
     projects.push(project);
     const dir = "examples/environments";
-    const stacks = {
-      dev: { scale: 1, projectId: "proj_checkout_dev" },
-      staging: { scale: 2, projectId: "proj_checkout_staging" },
-    };
+    // Scale and project of each stack, from its committed Pulumi.<stack>.yaml.
+    const stacks = Object.fromEntries(
+      ["dev", "staging"].map((stack) => {
+        const config = stackConfig(stack);
+        const scale = Number(config["acp-environments:scale"].value);
+        return [stack, { scale, projectId: config["acp-environments:projectId"].value }];
+      }),
+    );
     for (const [stack, { scale, projectId }] of Object.entries(stacks)) {
       await project.ok(dir, "stack", "init", stack);
       await project.ok(dir, "up", "--yes", "--skip-preview", "--stack", stack);
@@ -160,12 +160,17 @@ describe("Pulumi.yaml projects through the pulumi CLI and the Node.js language h
           .sort(),
       );
     }
-    expect(emulator.snapshot().tasks).toHaveLength(4 + 7);
+    const expectedCount = Object.entries(stacks).reduce(
+      (n, [stack, { scale }]) => n + Object.keys(environmentTasks(stack, scale)).length,
+      0,
+    );
+    expect(expectedCount).toBe(4 + 7);
+    expect(emulator.snapshot().tasks).toHaveLength(expectedCount);
     for (const stack of Object.keys(stacks)) {
       await project.ok(dir, "preview", "--expect-no-changes", "--stack", stack);
     }
     await project.ok(dir, "destroy", "--yes", "--stack", "dev");
-    expect(emulator.snapshot().tasks.every((t) => t.projectId === "proj_checkout_staging")).toBe(
+    expect(emulator.snapshot().tasks.every((t) => t.projectId === stacks.staging.projectId)).toBe(
       true,
     );
     await project.ok(dir, "destroy", "--yes", "--stack", "staging");
