@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import * as http from "node:http";
 import * as path from "node:path";
-import { REPO_ROOT } from "../scripts/lib/local-engine";
+import { REPO_ROOT } from "../provider/cli/engine";
 
 /** The emulator's request counters (GET /__emulator/stats). */
 export interface EmulatorStats {

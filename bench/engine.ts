@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, type PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
-import { localEngineEnv } from "../scripts/lib/local-engine";
+import { localEngineEnv } from "../provider/cli/engine";
 import type { GraphNode } from "./graph";
 import { FLOOR_MODULES_DIR } from "./floor";
 import { graphProgram, type ProviderKind } from "./programs";

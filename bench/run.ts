@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { PulumiCommand } from "@pulumi/pulumi/automation";
-import { ensurePulumi, localPulumiCommand, REPO_ROOT } from "../scripts/lib/local-engine";
+import { ensurePulumi, localPulumiCommand, REPO_ROOT } from "../provider/cli/engine";
 import { startEmulator, type EmulatorProcess } from "./emulator-process";
 import { createBenchStack, removeBenchStack, timed, WORK_ROOT, type BenchStack } from "./engine";
 import { installFloor } from "./floor";

@@ -9,3 +9,4 @@ export type { ThreadMode, OnBlocked } from "./dynamic/task-thread-provider";
 export { CONFIG_KEYS } from "./dynamic/settings";
 export { TASK_OUTPUT_FIELDS, THREAD_OUTPUT_FIELDS } from "./dynamic/fields";
 export * from "./components";
+export { sprintProgram } from "./cli/sprint-program";

@@ -1,7 +1,7 @@
 // Before any suite: make sure the Pulumi CLI exists (building it from Go modules on a fresh
 // machine) so that the end-to-end suites drive the real engine. A missing engine fails the run.
 import * as path from "node:path";
-import { ensurePulumi } from "../scripts/lib/local-engine";
+import { ensurePulumi } from "../provider/cli/engine";
 
 export default async function globalSetup(): Promise<void> {
   const started = Date.now();

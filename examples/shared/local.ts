@@ -15,7 +15,7 @@ import {
   localPulumiCommand,
   oneLine,
   REPO_ROOT,
-} from "../../scripts/lib/local-engine";
+} from "../../provider/cli/engine";
 
 export { describeChanges, LOCAL_EMULATOR_TOKEN, oneLine, REPO_ROOT };
 

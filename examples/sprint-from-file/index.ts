@@ -1,33 +1,16 @@
 /**
- * The sprint-from-file program: a TaskGraph declared by a sprint file (YAML or JSON). The same
- * function serves `npm start` (scripts/main.ts), the gitops script and the end-to-end tests,
- * which run it as an Automation API inline program; main.ts runs it under the Pulumi CLI.
+ * The sprint-from-file program: a TaskGraph declared by a sprint file (YAML or JSON), as the
+ * package's `sprintProgram` builds it for the `pulumi-acp` command. main.ts runs it under the
+ * Pulumi CLI; the end-to-end tests run it as an Automation API inline program.
  */
 import * as path from "node:path";
 import type { PulumiFn } from "@pulumi/pulumi/automation";
-import { loadSprintFile, TaskGraph } from "pulumi-acp";
+import { sprintProgram as packageSprintProgram } from "pulumi-acp";
 
 /** The sprint file this example ships with. */
 export const DEFAULT_SPRINT_FILE = path.join(__dirname, "sprint.yaml");
 
-/**
- * A Pulumi program that declares the sprint of `sprintFilePath` as one TaskGraph (named after
- * the file's `name`, default "sprint") and exports `taskIds`, `threadIds` and `mermaid`. The
- * file is read when the program runs, so every `up` declares what the file says at that time.
- */
+/** The sprint of `sprintFilePath` (default: this example's sprint.yaml) as a Pulumi program. */
 export function sprintProgram(sprintFilePath: string = DEFAULT_SPRINT_FILE): PulumiFn {
-  // Resolved now: the engine may run the program with another working directory.
-  const file = path.resolve(sprintFilePath);
-  return async () => {
-    const sprint = loadSprintFile(file);
-    const graph = new TaskGraph(sprint.name ?? "sprint", {
-      tasks: sprint.tasks,
-      defaults: sprint.defaults,
-    });
-    return {
-      taskIds: graph.taskIds,
-      threadIds: graph.threadIds,
-      mermaid: graph.mermaid,
-    };
-  };
+  return packageSprintProgram(sprintFilePath);
 }

@@ -1,21 +1,25 @@
 /**
- * The one place that sets up the Pulumi engine for offline, local use: the CLI found or built
- * by scripts/ensure-pulumi, a `file://` backend, a passphrase, a PULUMI_HOME, no update check
- * and no automatic plugin download. Used by `npm start`, the end-to-end tests and the benchmarks.
+ * The one place that sets up the Pulumi engine: the CLI found or built by scripts/ensure-pulumi
+ * (shipped in the package), and for offline, local use a `file://` backend, a passphrase, a
+ * PULUMI_HOME, no update check and no automatic plugin download. Used by the `pulumi-acp`
+ * command, the end-to-end tests and the benchmarks.
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
 
-/** The repository root (this file is at scripts/lib/ in the source and dist/scripts/lib/ when built). */
-export const REPO_ROOT = findRepoRoot(__dirname);
+/**
+ * The package root: the repository in a clone, `node_modules/pulumi-acp` where the package is
+ * installed (this file is at provider/cli/ in the source and dist/provider/cli/ when built).
+ */
+export const REPO_ROOT = findPackageRoot(__dirname);
 
-function findRepoRoot(start: string): string {
+function findPackageRoot(start: string): string {
   let dir = start;
   while (!fs.existsSync(path.join(dir, "scripts", "ensure-pulumi"))) {
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the pulumi-acp repository above ${start}`);
+    if (parent === dir) throw new Error(`cannot find the pulumi-acp package above ${start}`);
     dir = parent;
   }
   return dir;
@@ -23,7 +27,7 @@ function findRepoRoot(start: string): string {
 
 /**
  * Runs scripts/ensure-pulumi (fast when the CLI is already there) and returns the directory
- * holding `pulumi`. Progress goes to this process's stderr.
+ * holding `pulumi`. Progress goes to this process's stderr, one line per step.
  */
 export function ensurePulumi(): string {
   const out = execFileSync("bash", [path.join(REPO_ROOT, "scripts", "ensure-pulumi")], {
@@ -33,6 +37,18 @@ export function ensurePulumi(): string {
   });
   const lines = out.trim().split("\n");
   return lines[lines.length - 1];
+}
+
+/**
+ * NODE_PATH for the engine's provider processes: the folder that holds pulumi-acp and
+ * @pulumi/pulumi, so that the dynamic provider host and the providers it loads by package name
+ * are found from any working directory (also when the package runs from npx's cache).
+ */
+export function providerNodePath(env: NodeJS.ProcessEnv = process.env): string {
+  const parent = path.dirname(REPO_ROOT);
+  const modules =
+    path.basename(parent) === "node_modules" ? parent : path.join(REPO_ROOT, "node_modules");
+  return [modules, env.NODE_PATH].filter((p) => p && p.trim() !== "").join(path.delimiter);
 }
 
 /** Settings for a local engine run. */

@@ -1,5 +1,7 @@
 /** Child processes of the end-to-end suites: the CLI and the repository's scripts, as users run them. */
 import { execFile } from "node:child_process";
+import * as path from "node:path";
+import { REPO_ROOT } from "../../provider/cli/engine";
 
 export interface ChildResult {
   /** Exit code; 1 when the process could not start or was killed. */
@@ -25,4 +27,37 @@ export function runChild(
       },
     );
   });
+}
+
+/** The `pulumi-acp` command of the package as installed in node_modules (as npm links it). */
+export const PULUMI_ACP_MAIN = path.join(
+  REPO_ROOT,
+  "node_modules",
+  "pulumi-acp",
+  "dist",
+  "provider",
+  "cli",
+  "main.js",
+);
+
+/** Runs `pulumi-acp args` in `cwd` with exactly `env`; never rejects. */
+export function runPulumiAcp(
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<ChildResult> {
+  return runChild(process.execPath, [PULUMI_ACP_MAIN, ...args], opts);
+}
+
+/**
+ * The environment of a child process: this one's, without a real API or an outside Pulumi
+ * backend unless `extra` sets them.
+ */
+export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  for (const key of ["PULUMI_BACKEND_URL", "PULUMI_ACCESS_TOKEN", "GITHUB_STEP_SUMMARY"]) {
+    if (!extra[key]) delete env[key];
+  }
+  if (!extra.ACP_BASE_URL) delete env.ACP_BASE_URL;
+  if (!extra.ACP_API_TOKEN) delete env.ACP_API_TOKEN;
+  return env;
 }

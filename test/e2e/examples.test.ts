@@ -1,7 +1,7 @@
 /**
  * Every example through the real engine, asserting on the emulator's store: the sprint file
- * (TaskGraph), the GitOps script (as CI runs it, a child process), the two environments, and
- * `npm start` itself (dist/scripts/main.js, twice, then preview and destroy).
+ * (TaskGraph), the GitOps jobs (the `pulumi-acp` command as CI runs it, a child process) and
+ * the two environments. The command itself: cli.test.ts.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -9,27 +9,14 @@ import { createEmulator, type Emulator } from "pulumi-acp/emulator";
 import { loadSprintFile } from "pulumi-acp";
 import { DEFAULT_SPRINT_FILE, sprintProgram } from "../../examples/sprint-from-file/index";
 import { runEnvironments } from "../../examples/environments/run";
-import { localEngineEnv, localPulumiCommand, REPO_ROOT } from "../../scripts/lib/local-engine";
-import { runChild, type ChildResult } from "./child";
+import { localEngineEnv, localPulumiCommand, REPO_ROOT } from "../../provider/cli/engine";
+import { childEnv, runPulumiAcp } from "./child";
 import { changesOf, E2E_TOKEN, e2eWorkDir, Harness } from "./harness";
 
 jest.setTimeout(600_000);
 
 const sprint = loadSprintFile(DEFAULT_SPRINT_FILE);
 const sprintKeys = Object.keys(sprint.tasks);
-/** Runs node with `args` from the repository root; never rejects. */
-function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<ChildResult> {
-  return runChild(process.execPath, args, { cwd: REPO_ROOT, env });
-}
-
-/** The environment of a child process: no real API, no outside backend. */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env = { ...process.env, ...extra };
-  for (const key of ["PULUMI_BACKEND_URL", "PULUMI_ACCESS_TOKEN"]) delete env[key];
-  if (!extra.ACP_BASE_URL) delete env.ACP_BASE_URL;
-  if (!extra.ACP_API_TOKEN) delete env.ACP_API_TOKEN;
-  return env;
-}
 
 describe("examples/sprint-from-file: the sprint file as a TaskGraph", () => {
   let h: Harness;
@@ -120,23 +107,20 @@ describe("examples/gitops: preview on a pull request, up on main", () => {
   let emulator: Emulator;
   let env: NodeJS.ProcessEnv;
   let home: string;
-  const gitops = (...args: string[]) =>
-    runNode(
-      [
-        require.resolve("ts-node/dist/bin.js"),
-        "--transpile-only",
-        path.join(REPO_ROOT, "examples", "gitops", "gitops.ts"),
-        ...args,
-      ],
-      env,
-    );
+  // The workflow's commands, run in a scratch checkout directory (state in its .pulumi/).
+  const gitops = (command: string, ...args: string[]) =>
+    runPulumiAcp([command, DEFAULT_SPRINT_FILE, ...args], { cwd: home, env });
 
   beforeAll(async () => {
     emulator = createEmulator({ token: E2E_TOKEN });
     const baseUrl = await emulator.listen(0);
     home = e2eWorkDir("gitops-");
     // As in CI: the API and its token from the environment (the workflow's secret).
-    env = childEnv({ ACP_BASE_URL: baseUrl, ACP_API_TOKEN: E2E_TOKEN, GITOPS_HOME: home });
+    env = childEnv({
+      ACP_BASE_URL: baseUrl,
+      ACP_API_TOKEN: E2E_TOKEN,
+      GITHUB_STEP_SUMMARY: path.join(home, "step-summary.md"),
+    });
   });
   afterAll(async () => {
     await emulator?.close();
@@ -150,18 +134,23 @@ describe("examples/gitops: preview on a pull request, up on main", () => {
     expect(preview.stdout).toContain(`Changes: create ${sprintKeys.length + 4}.`);
     expect(emulator.snapshot().tasks).toEqual([]);
 
-    const up = await gitops("up");
+    const up = await gitops("up", "--yes");
     expect(up.code).toBe(0);
     expect(emulator.snapshot().tasks).toHaveLength(sprintKeys.length);
 
     const check = await gitops("preview", "--expect-no-changes");
     expect(check.code).toBe(0);
     expect(check.stdout).toContain("No changes.");
+    // The job page gets each run's summary, and the graph after up.
+    const summary = fs.readFileSync(path.join(home, "step-summary.md"), "utf8");
+    expect(summary).toContain(`### Sprint up (dev)\n\nChanges: create ${sprintKeys.length + 4}.`);
+    expect(summary).toContain("```mermaid\nflowchart TD");
+    expect(summary).toContain("### Sprint preview (dev)\n\nNo changes.");
     // The token reaches the provider through the environment, never the output.
     expect(up.stdout + up.stderr + check.stdout).not.toContain(E2E_TOKEN);
   });
 
-  it("fails --expect-no-changes with one clear line when the file changed, changing nothing", async () => {
+  it("fails --expect-no-changes with exit code 3 and one clear line when the file changed, changing nothing", async () => {
     const edited = path.join(home, "sprint.yaml");
     fs.writeFileSync(
       edited,
@@ -170,16 +159,17 @@ describe("examples/gitops: preview on a pull request, up on main", () => {
         .replace("title: Load-test checkout", "title: Load-test checkout at peak"),
     );
     const before = emulator.snapshot().tasks;
-    const res = await gitops("preview", "--sprint", edited, "--expect-no-changes");
-    expect(res.code).toBe(1);
-    expect(res.stderr.trim().split("\n").pop()).toBe(
-      "error: no changes were expected for preview but changes were proposed",
+    const res = await runPulumiAcp(["preview", edited, "--expect-no-changes"], { cwd: home, env });
+    expect(res.code).toBe(3);
+    expect(res.stdout).toMatch(/~ acp:Task sprint-42-load-test would update/);
+    expect(res.stderr.trim()).toBe(
+      "error: --expect-no-changes: the preview found changes (update 1); the API and the sprint file did not agree",
     );
     expect(emulator.snapshot().tasks).toEqual(before);
 
     const bad = path.join(home, "bad.yaml");
     fs.writeFileSync(bad, "tasks:\n  api:\n    title: API\n    priority: hgh\n");
-    const invalid = await gitops("up", "--sprint", bad);
+    const invalid = await runPulumiAcp(["up", bad, "--yes"], { cwd: home, env });
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toContain(
       'tasks.api.priority: expected one of low|medium|high|urgent, got "hgh"',
@@ -263,67 +253,5 @@ describe("examples/environments: dev and staging stacks from one program", () =>
     expect(left.every((t) => t.sprintId === "sprint_staging_42")).toBe(true);
     await run("destroy", ["staging"]);
     expect(emulator.snapshot().tasks).toEqual([]);
-  });
-});
-
-describe("npm start (dist/scripts/main.js)", () => {
-  let home: string;
-  let env: NodeJS.ProcessEnv;
-  const main = (...args: string[]) =>
-    runNode([path.join(REPO_ROOT, "dist", "scripts", "main.js"), ...args], env);
-  const storedTasks = () =>
-    (
-      JSON.parse(fs.readFileSync(path.join(home, ".acp", "emulator.json"), "utf8")) as {
-        tasks: unknown[];
-      }
-    ).tasks;
-
-  beforeAll(() => {
-    home = e2eWorkDir("main-");
-    env = childEnv({ ACP_MAIN_HOME: home });
-  });
-  afterAll(() => {
-    if (home) fs.rmSync(home, { recursive: true, force: true });
-  });
-
-  it("creates the sprint against the embedded emulator, then reports no changes", async () => {
-    const first = await main("up");
-    expect(first.stderr).not.toContain("error:");
-    expect(first.code).toBe(0);
-    expect(first.stdout).toContain("embedded emulator");
-    expect(first.stdout).toContain(`Changes: create ${sprintKeys.length + 4}.`);
-    expect(storedTasks()).toHaveLength(sprintKeys.length);
-
-    // A new process, a new emulator port: the state and the store still agree.
-    const second = await main("up");
-    expect(second.code).toBe(0);
-    expect(second.stdout).toContain("No changes.");
-    expect(second.stdout).toContain(`Tasks (${sprintKeys.length}):`);
-    expect(second.stdout).toMatch(/```mermaid\nflowchart TD\n {2}t_pricing_research\["/);
-    expect(second.stdout).toContain("t_launch_checklist --> t_announcement");
-
-    const preview = await main("preview");
-    expect(preview.code).toBe(0);
-    expect(preview.stdout).toContain("No changes.");
-  });
-
-  it("fails with one line per sprint-file problem, and destroy empties the store", async () => {
-    const bad = path.join(home, "bad.yaml");
-    fs.writeFileSync(
-      bad,
-      "tasks:\n  api:\n    title: API\n  docs:\n    title: Docs\n    dependsOn: [apii]\n",
-    );
-    const invalid = await main("up", "--sprint", bad);
-    expect(invalid.code).toBe(1);
-    expect(invalid.stderr.trim()).toMatch(
-      /^error: .*bad\.yaml: tasks\.docs\.dependsOn: task "docs" depends on unknown task "apii" \(did you mean "api"\?\)$/,
-    );
-    const unknown = await main("up", "--bogus");
-    expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain('error: unknown argument "--bogus"');
-
-    const destroy = await main("destroy");
-    expect(destroy.code).toBe(0);
-    expect(storedTasks()).toEqual([]);
   });
 });

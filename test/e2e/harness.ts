@@ -14,7 +14,7 @@ import {
   type Stack,
 } from "@pulumi/pulumi/automation";
 import { createEmulator, type Emulator, type EmulatorOptions } from "pulumi-acp/emulator";
-import { localEngineEnv, localPulumiCommand, REPO_ROOT } from "../../scripts/lib/local-engine";
+import { localEngineEnv, localPulumiCommand, REPO_ROOT } from "../../provider/cli/engine";
 
 /** Token the harness's emulators require; distinctive, so leaks are easy to find. */
 export const E2E_TOKEN = `e2e-secret-${randomBytes(8).toString("hex")}`;

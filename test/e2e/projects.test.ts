@@ -11,7 +11,7 @@ import { loadSprintFile } from "pulumi-acp";
 import { environmentTasks } from "../../examples/environments/index";
 import { stackConfig } from "../../examples/environments/run";
 import { DEFAULT_SPRINT_FILE } from "../../examples/sprint-from-file/index";
-import { localEngineEnv, REPO_ROOT } from "../../scripts/lib/local-engine";
+import { localEngineEnv, REPO_ROOT } from "../../provider/cli/engine";
 import { runChild, type ChildResult } from "./child";
 import { E2E_TOKEN, e2eWorkDir, engineBinDir } from "./harness";
 

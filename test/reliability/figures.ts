@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { REPO_ROOT } from "../../scripts/lib/local-engine";
+import { REPO_ROOT } from "../../provider/cli/engine";
 
 /** Where the figures go, one JSON file per suite. */
 export const FIGURES_DIR = path.join(REPO_ROOT, "test", "e2e", ".work", "reliability-figures");

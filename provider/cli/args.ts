@@ -1,0 +1,126 @@
+/**
+ * The `pulumi-acp` command line: commands, options and the usage text, parsed strictly so that
+ * a misspelt option is a usage error (exit code 2), never silently ignored.
+ */
+import { parseArgs } from "node:util";
+
+/** The sprint commands: what each does to the stack. */
+export const SPRINT_COMMANDS = {
+  up: "create, update and delete tasks and threads until the API matches the sprint file",
+  preview: "show what `up` would change, changing nothing",
+  refresh: "read the stack's tasks and threads back from the API and record any drift",
+  destroy: "delete every task and thread the stack manages",
+} as const;
+/** One of {@link SPRINT_COMMANDS}. */
+export type SprintCommand = keyof typeof SPRINT_COMMANDS;
+
+/** Exit codes a CI job can rely on. */
+export const EXIT = {
+  ok: 0,
+  /** The command ran and failed (the engine, the API, the sprint file). */
+  failure: 1,
+  /** The command line is wrong. */
+  usage: 2,
+  /** `--expect-no-changes`, and something changed or would change. */
+  changes: 3,
+} as const;
+
+/** Sprint file names looked for in the current directory when none is given. */
+export const DEFAULT_SPRINT_FILES = ["sprint.yaml", "sprint.yml", "sprint.json"];
+
+/** A command line the command does not understand; `main` prints it with the usage hint. */
+export class UsageError extends Error {
+  readonly code = "usage";
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** What a sprint command line asks for. */
+export interface SprintOptions {
+  command: SprintCommand;
+  /** The sprint file as given (resolved against the working directory later), if any. */
+  sprintFile?: string;
+  stack: string;
+  baseUrl?: string;
+  expectNoChanges: boolean;
+  yes: boolean;
+}
+
+/** The usage text of `pulumi-acp --help`. */
+export function usage(version: string): string {
+  const width = Math.max(...Object.keys(SPRINT_COMMANDS).map((c) => c.length), "doctor".length);
+  const commands = Object.entries(SPRINT_COMMANDS)
+    .map(([name, what]) => `  ${name.padEnd(width)}  ${what}`)
+    .join("\n");
+  return `pulumi-acp ${version}: ACP tasks, dependencies and threads as code, from a sprint file.
+
+Usage:
+  pulumi-acp up|preview|refresh|destroy [SPRINT_FILE] [options]
+  pulumi-acp doctor [options]     (pulumi-acp doctor --help for its options)
+
+Commands:
+${commands}
+  ${"doctor".padEnd(width)}  check an ACP API against every assumption the provider makes
+
+SPRINT_FILE: a sprint in YAML or JSON; default ./sprint.yaml (or sprint.yml, sprint.json).
+
+Options:
+  --stack NAME         the stack (default: dev); one sprint file can have many stacks
+  --base-url URL       the ACP API (default: ACP_BASE_URL; without either, an emulator embedded
+                       in this command, its store in ./.acp/emulator.json)
+  --expect-no-changes  exit with code 3 when anything changed or would change (for CI)
+  --yes, -y            do not ask before up or destroy on a terminal
+  --help, -h           this text
+  --version            the package version
+
+Environment:
+  ACP_BASE_URL, ACP_API_TOKEN          a real ACP API and its token (never written to state)
+  ACP_TIMEOUT_MS, ACP_MAX_RETRIES, ACP_ALLOW_INSECURE_HTTP   client settings (see README)
+  PULUMI_BACKEND_URL, PULUMI_ACCESS_TOKEN, PULUMI_CONFIG_PASSPHRASE
+                                       a real Pulumi backend (or a logged-in Pulumi); without
+                                       them the state is in ./.pulumi of the current directory
+
+Exit codes: 0 ok, 1 failure, 2 usage error, 3 changes found with --expect-no-changes.
+`;
+}
+
+/** Parses a sprint command's arguments (after the command word). Throws {@link UsageError}. */
+export function parseSprintArgs(command: SprintCommand, argv: string[]): SprintOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        stack: { type: "string" },
+        "base-url": { type: "string" },
+        "expect-no-changes": { type: "boolean" },
+        yes: { type: "boolean", short: "y" },
+      },
+    });
+  } catch (err) {
+    // node:util's own words ("Unknown option '--bogus'"), with what to do.
+    throw new UsageError(`${(err as Error).message.replace(/\. To specify.*$/s, "")}`);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > 1) {
+    throw new UsageError(
+      `${command} takes one sprint file, got ${positionals.length}: ${positionals.join(" ")}`,
+    );
+  }
+  const nonBlank = (name: string, v: string | undefined) => {
+    if (v !== undefined && v.trim() === "") throw new UsageError(`--${name} needs a value`);
+    return v;
+  };
+  return {
+    command,
+    sprintFile: positionals[0],
+    stack: nonBlank("stack", values.stack) ?? "dev",
+    baseUrl: nonBlank("base-url", values["base-url"]),
+    expectNoChanges: values["expect-no-changes"] ?? false,
+    yes: values.yes ?? false,
+  };
+}

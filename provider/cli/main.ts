@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+/**
+ * `pulumi-acp`: the package's command. `up|preview|refresh|destroy [SPRINT_FILE]` apply a sprint
+ * file through the real Pulumi engine (./sprint.ts). `pulumi-acp --help` lists everything; exit
+ * codes: 0 ok, 1 failure, 2 usage error, 3 changes found with --expect-no-changes.
+ */
+import { VERSION } from "../client/version";
+import { SprintFileError } from "../components";
+import {
+  EXIT,
+  parseSprintArgs,
+  SPRINT_COMMANDS,
+  usage,
+  UsageError,
+  type SprintCommand,
+} from "./args";
+import { oneLine } from "./engine";
+import { runSprintCommand, type CommandIo } from "./sprint";
+
+/** Runs the command line `argv` (without node and the script); resolves to the exit code. */
+export async function main(argv: string[], io: CommandIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+      io.stdout.write(usage(VERSION));
+      return command === undefined ? EXIT.usage : EXIT.ok;
+    }
+    if (command === "--version") {
+      io.stdout.write(`${VERSION}\n`);
+      return EXIT.ok;
+    }
+    if (command in SPRINT_COMMANDS) {
+      if (rest.includes("--help") || rest.includes("-h")) {
+        io.stdout.write(usage(VERSION));
+        return EXIT.ok;
+      }
+      return await runSprintCommand(parseSprintArgs(command as SprintCommand, rest), io);
+    }
+    throw new UsageError(
+      `unknown command "${command}": use one of ${[...Object.keys(SPRINT_COMMANDS), "doctor"].join(", ")}`,
+    );
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(
+        `error: ${err.message}\n(pulumi-acp --help lists the commands and options)\n`,
+      );
+      return EXIT.usage;
+    }
+    // A sprint file's problems are one line each, already naming file, task and field.
+    const lines = SprintFileError.isInstance(err) ? err.problems : [oneLine(err)];
+    io.stderr.write(`${lines.map((l) => `error: ${l}`).join("\n")}\n`);
+    return EXIT.failure;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+    interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+  }).then((code) => {
+    // Writes to pipes and files are synchronous on Linux and macOS; the engine's and the
+    // client's keep-alive handles must not hold the process open after the answer.
+    process.exit(code);
+  });
+}

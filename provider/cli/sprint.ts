@@ -1,0 +1,283 @@
+/**
+ * `pulumi-acp up|preview|refresh|destroy [SPRINT_FILE]`: the sprint of a sprint file through the
+ * real Pulumi engine (an Automation API inline program), against a real ACP API or an emulator
+ * embedded in the command, with the state in a file backend in the current directory or in the
+ * user's Pulumi backend.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as readline from "node:readline/promises";
+import { LocalWorkspace, type LocalWorkspaceOptions, type Stack } from "@pulumi/pulumi/automation";
+import { createEmulator, type Emulator } from "../../emulator";
+import { loadSprintFile, type SprintFile } from "../components";
+import { DEFAULT_SPRINT_FILES, EXIT, UsageError, type SprintOptions } from "./args";
+import {
+  describeChanges,
+  ensurePulumi,
+  LOCAL_EMULATOR_TOKEN,
+  localEngineEnv,
+  localPulumiCommand,
+  providerNodePath,
+} from "./engine";
+import { Progress } from "./progress";
+import { sprintProgram } from "./sprint-program";
+
+/** The Pulumi project of every sprint stack (also the root Pulumi.yaml's, so states agree). */
+export const SPRINT_PROJECT = "pulumi-acp-sprint";
+
+/** Where a command runs and talks: the process's own in `main`, captured ones in tests. */
+export interface CommandIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Both stdin and stdout are a terminal: ask before changing, colour the output. */
+  interactive: boolean;
+}
+
+const blank = (v: string | undefined) => v === undefined || v.trim() === "";
+
+/** The sprint file of a command line: the one given, else sprint.yaml (…) in `cwd`. */
+export function resolveSprintFile(given: string | undefined, cwd: string): string | undefined {
+  if (given !== undefined) return path.resolve(cwd, given);
+  return DEFAULT_SPRINT_FILES.map((f) => path.join(cwd, f)).find((f) => fs.existsSync(f));
+}
+
+/** Where the ACP API is for one run. */
+interface ApiTarget {
+  baseUrl: string;
+  token: string;
+  label: string;
+  emulator?: Emulator;
+}
+
+async function apiTarget(opts: SprintOptions, io: CommandIo): Promise<ApiTarget> {
+  const baseUrl = opts.baseUrl ?? (blank(io.env.ACP_BASE_URL) ? undefined : io.env.ACP_BASE_URL);
+  if (baseUrl) {
+    const token = io.env.ACP_API_TOKEN;
+    if (token === undefined || blank(token)) {
+      throw new UsageError(
+        `a real ACP API is configured (${baseUrl}) but ACP_API_TOKEN is not set: export the API token in ACP_API_TOKEN`,
+      );
+    }
+    return { baseUrl, token, label: baseUrl };
+  }
+  const dataFile = path.join(io.cwd, ".acp", "emulator.json");
+  fs.mkdirSync(path.dirname(dataFile), { recursive: true });
+  const emulator = createEmulator({ token: LOCAL_EMULATOR_TOKEN, dataFile });
+  const url = await emulator.listen(0);
+  return {
+    baseUrl: url,
+    token: LOCAL_EMULATOR_TOKEN,
+    label: `embedded emulator at ${url} (store: ${path.relative(io.cwd, dataFile)})`,
+    emulator,
+  };
+}
+
+/** True when the user has logged in to a Pulumi backend (`pulumi login`). */
+function loggedIn(env: NodeJS.ProcessEnv): boolean {
+  const home = blank(env.PULUMI_HOME) ? path.join(os.homedir(), ".pulumi") : env.PULUMI_HOME!;
+  try {
+    const creds = JSON.parse(fs.readFileSync(path.join(home, "credentials.json"), "utf8")) as {
+      current?: string;
+    };
+    return typeof creds.current === "string" && creds.current !== "";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The engine's settings: the user's backend (PULUMI_BACKEND_URL, PULUMI_ACCESS_TOKEN or a
+ * `pulumi login`) with their environment as it is; otherwise a file backend and PULUMI_HOME in
+ * ./.pulumi of the working directory, offline.
+ */
+function engineEnv(io: CommandIo): { env: Record<string, string>; label: string } {
+  if (!blank(io.env.PULUMI_BACKEND_URL)) return { env: {}, label: io.env.PULUMI_BACKEND_URL! };
+  if (!blank(io.env.PULUMI_ACCESS_TOKEN) || loggedIn(io.env)) {
+    return { env: {}, label: "the logged-in Pulumi backend" };
+  }
+  const stateDir = path.join(io.cwd, ".pulumi");
+  return {
+    env: localEngineEnv({
+      backendDir: path.join(stateDir, "state"),
+      pulumiHome: path.join(stateDir, "home"),
+    }),
+    label: `local state in ${path.relative(io.cwd, path.join(stateDir, "state"))}`,
+  };
+}
+
+async function confirm(io: CommandIo, question: string): Promise<boolean> {
+  const rl = readline.createInterface({ input: io.stdin, output: io.stdout });
+  try {
+    const answer = await rl.question(`${question} [y/N] `);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/** Runs one sprint command; resolves to its exit code (see {@link EXIT}). */
+export async function runSprintCommand(opts: SprintOptions, io: CommandIo): Promise<number> {
+  const started = Date.now();
+  const say = (text = "") => io.stdout.write(`${text}\n`);
+  const sprintFile = resolveSprintFile(opts.sprintFile, io.cwd);
+  let sprint: SprintFile | undefined;
+  if (sprintFile === undefined) {
+    // destroy needs no program: the state says what to delete.
+    if (opts.command !== "destroy") {
+      throw new UsageError(
+        `no sprint file: pass one (pulumi-acp ${opts.command} path/to/sprint.yaml) or create ${DEFAULT_SPRINT_FILES[0]} in ${io.cwd}`,
+      );
+    }
+  } else if (opts.command !== "destroy" || fs.existsSync(sprintFile)) {
+    // A bad sprint file fails here, every problem listed, before the engine starts.
+    sprint = loadSprintFile(sprintFile);
+  }
+
+  const binDir = ensurePulumi();
+  const api = await apiTarget(opts, io);
+  try {
+    const engine = engineEnv(io);
+    const workDir = path.join(io.cwd, ".pulumi", "work");
+    fs.mkdirSync(workDir, { recursive: true });
+    const workspace: LocalWorkspaceOptions = {
+      workDir,
+      projectSettings: { name: SPRINT_PROJECT, runtime: "nodejs" },
+      envVars: {
+        ...engine.env,
+        // The provider process reads the API's address and token from its environment. Not
+        // stack config: the engine copies config into the state's provider record, and
+        // destroy would then call an embedded emulator's old port.
+        ACP_BASE_URL: api.baseUrl,
+        ACP_API_TOKEN: api.token,
+        NODE_PATH: providerNodePath(io.env),
+      },
+      pulumiCommand: await localPulumiCommand(binDir),
+    };
+    const stack = await LocalWorkspace.createOrSelectStack(
+      {
+        projectName: SPRINT_PROJECT,
+        stackName: opts.stack,
+        // destroy without a sprint file: a program that declares nothing is never run.
+        program: sprintProgram(sprintFile ?? path.join(io.cwd, DEFAULT_SPRINT_FILES[0])),
+      },
+      workspace,
+    );
+    // Config would win over the environment, and an older run may have set it.
+    if ("acp:baseUrl" in (await stack.getAllConfig())) await stack.removeConfig("acp:baseUrl");
+
+    say(`ACP API: ${api.label}`);
+    say(`State: ${engine.label}`);
+    const subject = sprintFile ? ` of ${path.relative(io.cwd, sprintFile) || sprintFile}` : "";
+    say(`Stack ${SPRINT_PROJECT}/${opts.stack}: ${opts.command}${subject}`);
+    say();
+    return await runOnStack(stack, opts, io, sprint, Boolean(sprint), started);
+  } finally {
+    // The emulator's store is written after every change, so closing loses nothing.
+    await api.emulator?.close();
+  }
+}
+
+async function runOnStack(
+  stack: Stack,
+  opts: SprintOptions,
+  io: CommandIo,
+  sprint: SprintFile | undefined,
+  runProgram: boolean,
+  started: number,
+): Promise<number> {
+  const say = (text = "") => io.stdout.write(`${text}\n`);
+  const colour = io.interactive && blank(io.env.NO_COLOR);
+  const progress = (planning: boolean) => new Progress(io.stdout, { planning, colour });
+  const common = { color: "never" as const };
+
+  if (io.interactive && !opts.yes && (opts.command === "up" || opts.command === "destroy")) {
+    const planned =
+      opts.command === "up"
+        ? (await stack.preview({ ...common, onEvent: (e) => progress(true).onEvent(e) }))
+            .changeSummary
+        : undefined;
+    if (planned && describeChanges(planned) === "No changes.") {
+      say("No changes.");
+      return EXIT.ok;
+    }
+    const question =
+      opts.command === "up"
+        ? `\n${describeChanges(planned)} Apply them?`
+        : `Delete every task and thread of stack ${opts.stack}?`;
+    if (!(await confirm(io, question))) {
+      say("Nothing changed.");
+      return EXIT.ok;
+    }
+  }
+
+  let changes: Record<string, number> | undefined;
+  let outputs: Record<string, { value: unknown }> = {};
+  if (opts.command === "preview") {
+    const p = progress(true);
+    changes = (await stack.preview({ ...common, onEvent: (e) => p.onEvent(e) })).changeSummary;
+  } else if (opts.command === "up") {
+    const p = progress(false);
+    const res = await stack.up({ ...common, onEvent: (e) => p.onEvent(e) });
+    changes = res.summary.resourceChanges;
+    outputs = res.outputs;
+  } else if (opts.command === "refresh") {
+    const p = progress(false);
+    changes = (await stack.refresh({ ...common, onEvent: (e) => p.onEvent(e) })).summary
+      .resourceChanges;
+  } else {
+    const p = progress(false);
+    // Running the program configures the provider from this run's settings, even when the
+    // state's provider record still holds settings of an older run.
+    changes = (await stack.destroy({ ...common, runProgram, onEvent: (e) => p.onEvent(e) })).summary
+      .resourceChanges;
+  }
+
+  const summary = describeChanges(changes);
+  say();
+  say(summary);
+  if (opts.command === "up") writeSprintOutputs(say, outputs, sprint);
+  appendStepSummary(io, opts, summary, outputs.mermaid?.value as string | undefined);
+  say(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+  if (opts.expectNoChanges && summary !== "No changes.") {
+    io.stderr.write(
+      `error: --expect-no-changes: the ${opts.command} found changes (${summary.replace(/^Changes: |\.$/g, "")}); the API and the sprint file did not agree\n`,
+    );
+    return EXIT.changes;
+  }
+  return EXIT.ok;
+}
+
+/** The tasks (in the sprint file's order) with their ids and threads, and the Mermaid graph. */
+function writeSprintOutputs(
+  say: (text?: string) => void,
+  outputs: Record<string, { value: unknown }>,
+  sprint: SprintFile | undefined,
+): void {
+  const taskIds = (outputs.taskIds?.value ?? {}) as Record<string, string>;
+  const threadIds = (outputs.threadIds?.value ?? {}) as Record<string, string>;
+  const keys = Object.keys(sprint?.tasks ?? taskIds).filter((k) => taskIds[k]);
+  say();
+  say(`Tasks (${keys.length}):`);
+  const width = Math.max(0, ...keys.map((k) => k.length));
+  for (const key of keys) {
+    const thread = threadIds[key] ? `  (thread ${threadIds[key]})` : "";
+    say(`  ${key.padEnd(width)}  ${taskIds[key]}${thread}`);
+  }
+  say();
+  say(`Mermaid graph:\n\`\`\`mermaid\n${(outputs.mermaid?.value as string) ?? ""}\n\`\`\``);
+}
+
+/** In a GitHub Actions job, the change summary and the graph go to the job's summary page. */
+function appendStepSummary(io: CommandIo, opts: SprintOptions, summary: string, mermaid?: string) {
+  const file = io.env.GITHUB_STEP_SUMMARY;
+  if (blank(file)) return;
+  fs.appendFileSync(
+    file!,
+    `### Sprint ${opts.command} (${opts.stack})\n\n${summary}\n\n` +
+      (mermaid ? `\`\`\`mermaid\n${mermaid}\n\`\`\`\n` : ""),
+  );
+}

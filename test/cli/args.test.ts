@@ -1,0 +1,116 @@
+/** The `pulumi-acp` command line without the engine: parsing, usage errors and their exit codes. */
+import { PassThrough } from "node:stream";
+import { EXIT, parseSprintArgs, UsageError } from "../../provider/cli/args";
+import { main } from "../../provider/cli/main";
+import type { CommandIo } from "../../provider/cli/sprint";
+import { VERSION } from "../../provider/client/version";
+
+async function run(...argv: string[]) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = "";
+  let err = "";
+  stdout.on("data", (d) => (out += d));
+  stderr.on("data", (d) => (err += d));
+  const io: CommandIo = {
+    stdout,
+    stderr,
+    stdin: new PassThrough(),
+    env: {},
+    cwd: "/nonexistent-pulumi-acp-cwd",
+    interactive: false,
+  };
+  const code = await main(argv, io);
+  return { code, out, err };
+}
+
+describe("parseSprintArgs", () => {
+  it("takes one optional sprint file and the documented options, with defaults", () => {
+    expect(parseSprintArgs("up", [])).toEqual({
+      command: "up",
+      sprintFile: undefined,
+      stack: "dev",
+      baseUrl: undefined,
+      expectNoChanges: false,
+      yes: false,
+    });
+    expect(
+      parseSprintArgs("preview", [
+        "s.yaml",
+        "--stack=prod",
+        "--base-url",
+        "https://acp.example.com",
+        "--expect-no-changes",
+        "-y",
+      ]),
+    ).toEqual({
+      command: "preview",
+      sprintFile: "s.yaml",
+      stack: "prod",
+      baseUrl: "https://acp.example.com",
+      expectNoChanges: true,
+      yes: true,
+    });
+  });
+
+  it.each([
+    [["--bogus"], "Unknown option '--bogus'"],
+    [["--stack"], "Option '--stack <value>' argument missing"],
+    [["--stack="], "--stack needs a value"],
+    [["a.yaml", "b.yaml"], "up takes one sprint file, got 2: a.yaml b.yaml"],
+    [["--expect-no-changes=yes"], "--expect-no-changes"],
+  ])("refuses %j as a usage error", (argv, message) => {
+    expect(() => parseSprintArgs("up", argv)).toThrow(UsageError);
+    expect(() => parseSprintArgs("up", argv)).toThrow(message);
+  });
+});
+
+describe("main", () => {
+  it("prints the usage with --help (exit 0) and without a command (exit 2)", async () => {
+    const help = await run("--help");
+    expect(help.code).toBe(EXIT.ok);
+    expect(help.out).toContain(
+      "Usage:\n  pulumi-acp up|preview|refresh|destroy [SPRINT_FILE] [options]",
+    );
+    expect(help.out).toContain("Exit codes: 0 ok, 1 failure, 2 usage error, 3 changes found");
+    expect((await run("up", "--help")).code).toBe(EXIT.ok);
+    const bare = await run();
+    expect(bare.code).toBe(EXIT.usage);
+    expect(bare.out).toContain("Commands:");
+  });
+
+  it("prints the package version", async () => {
+    expect(await run("--version")).toEqual({ code: 0, out: `${VERSION}\n`, err: "" });
+  });
+
+  it("answers an unknown command or option with exit code 2, naming it and the help", async () => {
+    const unknown = await run("apply");
+    expect(unknown.code).toBe(EXIT.usage);
+    expect(unknown.err).toBe(
+      'error: unknown command "apply": use one of up, preview, refresh, destroy, doctor\n(pulumi-acp --help lists the commands and options)\n',
+    );
+    const option = await run("destroy", "--force");
+    expect(option.code).toBe(EXIT.usage);
+    expect(option.err).toContain("error: Unknown option '--force'");
+  });
+
+  it("refuses up without a sprint file before starting the engine (exit 2)", async () => {
+    const res = await run("up");
+    expect(res.code).toBe(EXIT.usage);
+    expect(res.err).toContain(
+      "error: no sprint file: pass one (pulumi-acp up path/to/sprint.yaml) or create sprint.yaml in /nonexistent-pulumi-acp-cwd",
+    );
+  });
+
+  it("refuses a real API without a token, naming the variable, before anything runs", async () => {
+    const res = await run(
+      "preview",
+      "/nonexistent/sprint.yaml",
+      "--base-url",
+      "https://acp.example.com",
+    );
+    // The sprint file is read first: every problem of the file before the API is touched.
+    expect(res.code).toBe(EXIT.failure);
+    expect(res.err).toMatch(/^error: .*\/nonexistent\/sprint\.yaml/);
+  });
+});

@@ -1,0 +1,83 @@
+/** Progress lines of the `pulumi-acp` command from engine events. */
+import { PassThrough } from "node:stream";
+import type { EngineEvent } from "@pulumi/pulumi/automation";
+import { Progress, shortType, urnName } from "../../provider/cli/progress";
+
+const URN =
+  "urn:pulumi:dev::pulumi-acp-sprint::acp:index:TaskGraph$pulumi-nodejs:dynamic/acp:Task::sprint-api";
+
+function render(planning: boolean, events: Partial<EngineEvent>[], colour = false): string {
+  const out = new PassThrough();
+  let text = "";
+  out.on("data", (d) => (text += d));
+  const progress = new Progress(out, { planning, colour });
+  events.forEach((e, i) => progress.onEvent({ sequence: i, timestamp: 100, ...e } as EngineEvent));
+  return text;
+}
+
+const meta = (op: string, extra: object = {}) => ({
+  metadata: { op, urn: URN, type: "pulumi-nodejs:dynamic/acp:Task", provider: "", ...extra },
+});
+
+describe("Progress", () => {
+  it("names types and resources briefly", () => {
+    expect(shortType("pulumi-nodejs:dynamic/acp:Task")).toBe("acp:Task");
+    expect(shortType("acp:index:TaskGraph")).toBe("acp:TaskGraph");
+    expect(urnName(URN)).toBe("sprint-api");
+  });
+
+  it("writes one line per finished step with the id, the changed fields and the time", () => {
+    const text = render(false, [
+      { timestamp: 100, resourcePreEvent: meta("create") as never },
+      {
+        timestamp: 103,
+        resOutputsEvent: meta("create", { new: { id: "task_1" }, diffs: ["title"] }) as never,
+      },
+    ]);
+    expect(text).toBe("  + acp:Task sprint-api task_1 created [title] (3s)\n");
+  });
+
+  it("plans in a preview, and says nothing of unchanged resources, the stack or providers", () => {
+    const text = render(true, [
+      { resourcePreEvent: meta("update") as never },
+      { resourcePreEvent: meta("same") as never },
+      {
+        resourcePreEvent: {
+          metadata: { ...meta("create").metadata, type: "pulumi:pulumi:Stack" },
+        } as never,
+      },
+      {
+        resourcePreEvent: {
+          metadata: { ...meta("create").metadata, type: "pulumi:providers:acp" },
+        } as never,
+      },
+      { resOutputsEvent: meta("update") as never },
+    ]);
+    expect(text).toBe("  ~ acp:Task sprint-api would update\n");
+  });
+
+  it("reports errors and warnings with the resource, one line each, and drops the engine's own 'failed' line", () => {
+    const text = render(false, [
+      {
+        diagnosticEvent: {
+          urn: URN,
+          message: "task 'x': 409 blocked\nsecond line",
+          color: "never",
+          severity: "error",
+        },
+      },
+      { diagnosticEvent: { message: "update failed", color: "never", severity: "error" } },
+      { diagnosticEvent: { message: "careful", color: "never", severity: "warning" } },
+      { resOpFailedEvent: { ...meta("create"), status: 1, steps: 0 } as never },
+    ]);
+    expect(text).toBe(
+      "  error: sprint-api: task 'x': 409 blocked\n  error: sprint-api: second line\n  warning: careful\n  ! acp:Task sprint-api failed\n",
+    );
+  });
+
+  it("colours only when asked", () => {
+    expect(render(true, [{ resourcePreEvent: meta("delete") as never }], true)).toBe(
+      "  \u001b[31m-\u001b[0m acp:Task sprint-api would delete\n",
+    );
+  });
+});
