@@ -21,10 +21,12 @@ interface StoredTask {
   title: string;
   dependencyIds?: string[];
 }
-/** The embedded emulator's store of the command run in `dir`. */
+/** The tasks in the embedded emulator's store file of the command run in `dir`. */
 function storedTasks(dir: string): StoredTask[] {
   const file = path.join(dir, ".acp", "emulator.json");
-  return (JSON.parse(fs.readFileSync(file, "utf8")) as { tasks: StoredTask[] }).tasks;
+  return (JSON.parse(fs.readFileSync(file, "utf8")) as { tasks: { task: StoredTask }[] }).tasks.map(
+    (record) => record.task,
+  );
 }
 
 describe("pulumi-acp in a project directory (the package installed in this repository)", () => {
