@@ -234,6 +234,18 @@ async function sampled(
   return first;
 }
 
+/** A task of the list's first page (read-only runs read it instead of a scratch task). */
+async function listedTask(ctx: CheckContext): Promise<Json | undefined> {
+  if (!ctx.listedTask) {
+    const exchange = await ctx.session.call("listTasks", {
+      query: { projectId: ctx.projectId, limit: PAGING_LIMIT },
+    });
+    const first = readListPage(exchange.json)?.tasks[0];
+    if (isObject(first)) ctx.listedTask = first;
+  }
+  return ctx.listedTask;
+}
+
 /** A POST that starts something, with a fresh Idempotency-Key; what it creates is cleaned up. */
 async function post(
   ctx: CheckContext,
@@ -356,7 +368,7 @@ export const ROUTE_CHECKS = {
     fallback: false,
     probe: async (ctx) => {
       if (ctx.readOnly) {
-        const id = ctx.listedTask?.id;
+        const id = (await listedTask(ctx))?.id;
         if (typeof id !== "string") {
           return {
             result: "skipped",
@@ -404,8 +416,6 @@ export const ROUTE_CHECKS = {
       const query = { projectId: ctx.projectId, limit: PAGING_LIMIT };
       const first = await ctx.session.call("listTasks", { query });
       for (let i = 1; i < READ_SAMPLES; i++) await ctx.session.call("listTasks", { query });
-      const page = readListPage(first.json);
-      if (page && isObject(page.tasks[0])) ctx.listedTask = page.tasks[0];
       return first;
     },
   },
@@ -417,7 +427,7 @@ export const ROUTE_CHECKS = {
     fallback: false,
     probe: async (ctx) => {
       if (ctx.readOnly) {
-        const ids = ctx.listedTask?.linkedThreadIds;
+        const ids = (await listedTask(ctx))?.linkedThreadIds;
         const id = Array.isArray(ids) ? ids.find((t) => typeof t === "string") : undefined;
         if (typeof id !== "string") {
           return {
