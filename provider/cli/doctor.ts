@@ -34,6 +34,7 @@ export interface DoctorIo {
   isTTY?: boolean;
 }
 
+/** The doctor's usage text, printed by --help and after a bad argument. */
 export const DOCTOR_USAGE = `usage: pulumi-acp doctor [--base-url URL] [--project ID] [--json] [--read-only]
 
 Checks the ACP API at ACP_BASE_URL (or --base-url) with the token in ACP_API_TOKEN against every

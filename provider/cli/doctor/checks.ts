@@ -112,6 +112,8 @@ const CLOCK_TOLERANCE_MS = 30_000;
 /** Page size and page limit of the paging check. */
 const PAGING_LIMIT = 2;
 const PAGING_MAX_PAGES = 200;
+/** A read-only run has no task of its own to look for: it reads this many pages and stops. */
+const PAGING_READ_ONLY_PAGES = 10;
 /** Metadata sent with the anchor task: every JSON kind, nested, to check that it comes back as sent. */
 const PROBE_METADATA = {
   "pulumi-acp-doctor-probe": { nested: { list: [1, "two", true, null], number: 1.5 }, flag: false },
@@ -590,6 +592,11 @@ export const RULE_CHECKS: readonly RuleCheck[] = [
           if (typeof id === "string") counts.set(id, (counts.get(id) ?? 0) + 1);
         }
         if (!page.cursor) break;
+        if (ctx.readOnly && pages >= PAGING_READ_ONLY_PAGES) {
+          return holds(
+            `the first ${pages} pages of ${PAGING_LIMIT}: none twice (--read-only reads no further)`,
+          );
+        }
         if (cursors.has(page.cursor)) return differs(`page ${pages}: a cursor came back twice`);
         if (pages >= PAGING_MAX_PAGES) {
           throw new CannotTell(
@@ -957,8 +964,9 @@ export async function runChecks(
       result: "cannot tell" as const,
       evidence: interrupted ? "interrupted before this check" : "not reached",
     };
+    // Latency of the API's own answers: not of a 429, nor of the wrong-token check's 401.
     const times = ctx.session.exchanges
-      .filter((e) => e.route === row.id && e.status !== 429)
+      .filter((e) => e.route === row.id && e.status !== 429 && e.status !== 401)
       .map((e) => e.ms);
     return {
       ...row,

@@ -142,7 +142,7 @@ export class ScratchArea {
     return report;
   }
 
-  /** The tasks of earlier runs: title prefix and tag both present, and another run id. */
+  /** The tasks of earlier runs: title prefix and tag both present (any run id). */
   private async findLeftovers(session: ApiSession): Promise<ApiObject[]> {
     const found: ApiObject[] = [];
     const seen = new Set<string>();
