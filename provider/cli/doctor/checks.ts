@@ -248,6 +248,25 @@ async function listedTask(ctx: CheckContext): Promise<Json | undefined> {
   return ctx.listedTask;
 }
 
+/**
+ * In a read-only run: reads, a few times, what `pick` names on a listed task (its id, a thread of
+ * it), or skips when the list has none.
+ */
+async function sampledListed(
+  ctx: CheckContext,
+  route: RouteName,
+  param: string,
+  pick: (task: Json) => unknown,
+  what: string,
+): Promise<Exchange | Verdict> {
+  const task = await listedTask(ctx);
+  const id = task ? pick(task) : undefined;
+  if (typeof id !== "string" || id === "") {
+    return { result: "skipped", evidence: `no ${what} to read, and --read-only makes none` };
+  }
+  return sampled(ctx, route, { [param]: id });
+}
+
 /** A POST that starts something, with a fresh Idempotency-Key; what it creates is cleaned up. */
 async function post(
   ctx: CheckContext,
@@ -368,19 +387,10 @@ export const ROUTE_CHECKS = {
     whenDiffers:
       "refresh, diff and import cannot read a task: pulumi preview and up fail on every existing task",
     fallback: false,
-    probe: async (ctx) => {
-      if (ctx.readOnly) {
-        const id = (await listedTask(ctx))?.id;
-        if (typeof id !== "string") {
-          return {
-            result: "skipped",
-            evidence: "no task listed to read, and --read-only makes none",
-          };
-        }
-        return sampled(ctx, "retrieveTask", { taskId: id });
-      }
-      return sampled(ctx, "retrieveTask", { taskId: await ctx.task("anchor") });
-    },
+    probe: async (ctx) =>
+      ctx.readOnly
+        ? sampledListed(ctx, "retrieveTask", "taskId", (task) => task.id, "task listed")
+        : sampled(ctx, "retrieveTask", { taskId: await ctx.task("anchor") }),
   },
   updateTask: {
     stage: "update",
@@ -429,15 +439,15 @@ export const ROUTE_CHECKS = {
     fallback: false,
     probe: async (ctx) => {
       if (ctx.readOnly) {
-        const ids = (await listedTask(ctx))?.linkedThreadIds;
-        const id = Array.isArray(ids) ? ids.find((t) => typeof t === "string") : undefined;
-        if (typeof id !== "string") {
-          return {
-            result: "skipped",
-            evidence: "no thread linked to a listed task, and --read-only makes none",
-          };
-        }
-        return sampled(ctx, "retrieveThread", { threadId: id });
+        const pick = (task: Json) =>
+          Array.isArray(task.linkedThreadIds) ? task.linkedThreadIds[0] : undefined;
+        return sampledListed(
+          ctx,
+          "retrieveThread",
+          "threadId",
+          pick,
+          "thread linked to a listed task",
+        );
       }
       if (!ctx.startedThreadId) throw new CannotTell("start-thread made no thread to read");
       return sampled(ctx, "retrieveThread", { threadId: ctx.startedThreadId });
