@@ -256,6 +256,32 @@ describe("pulumi-acp doctor against an API that breaks one assumption", () => {
     }
   });
 
+  it("a create the API refuses: that row differs, what needs a task cannot tell, exit 1, nothing left", async () => {
+    const emulator = await started();
+    emulator.server.prependListener("request", (req: IncomingMessage) => {
+      if (req.method === "POST" && req.url === "/v1/tasks") {
+        req.headers["x-acp-emulator-fault"] = "status=422";
+      }
+    });
+    try {
+      const run = await doctor(emulator);
+      const rows = rowsOf(run);
+      expect(rows.find((r) => r.id === "createTask")).toMatchObject({
+        result: "differs",
+        evidence: expect.stringMatching(/^422 \{error,message\}; expected 201$/),
+        fallback: false,
+      });
+      expect(rows.find((r) => r.id === "patch.null")).toMatchObject({
+        result: "cannot tell",
+        evidence: expect.stringMatching(/needs a scratch task; POST \/v1\/tasks answered 422/),
+      });
+      expect(run.code).toBe(1);
+      expectScratchEmpty(emulator);
+    } finally {
+      await emulator.close();
+    }
+  });
+
   it("Retry-After: holds when every 429 seen carries it, differs (exit 4) when one does not", async () => {
     const faults = { rateLimitRate: 0.1, retryAfterSeconds: 0, routes: ["/v1/tasks"] };
     for (const [retryAfter, result, code] of [

@@ -321,7 +321,10 @@ export const ROUTE_CHECKS = {
       "Task cannot be created: pulumi up fails on every new task with the API's error or a ResponseValidationError",
     fallback: false,
     probe: async (ctx) => {
-      await ctx.task("anchor");
+      // A refused create is this route's own difference, not a missing prerequisite.
+      await ctx.task("anchor").catch((error: unknown) => {
+        if (!ctx.anchor.exchange) throw error;
+      });
       if (!ctx.anchor.exchange) throw new CannotTell("the anchor task was made elsewhere");
       return ctx.anchor.exchange;
     },
@@ -1020,12 +1023,13 @@ export function createCheckContext(
     const key = randomUUID();
     const sentAt = Date.now();
     const exchange = await post(ctx, "createTask", { body, key });
+    if (role === "anchor") ctx.anchor.exchange = exchange;
     const id = idIn(exchange, "task");
     if (exchange.status !== 201 || !id) {
       throw new CannotTell(`needs a scratch task; POST /v1/tasks answered ${seen(exchange)}`);
     }
     if (role === "anchor") {
-      Object.assign(ctx.anchor, { body, key, exchange });
+      Object.assign(ctx.anchor, { body, key });
       const createdAt = Date.parse(String(objectIn(exchange, "task")?.createdAt));
       if (Number.isFinite(createdAt)) {
         ctx.clock.push({
