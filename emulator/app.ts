@@ -16,9 +16,13 @@ import { taskRoutes } from "./routes/tasks";
 import { threadRoutes } from "./routes/threads";
 import type { EmulatorState, RouteHandler, RouteResponse } from "./state";
 import { createStore, type StoreSnapshot } from "./store";
+import { resolveVariant, type ApiVariantOptions } from "./variants";
 
-/** Options of {@link createEmulator}. */
-export interface EmulatorOptions {
+/**
+ * Options of {@link createEmulator}. The {@link ApiVariantOptions} make it play an API that breaks
+ * one assumption of the contract (no idempotency replay, PATCH refusing null, ...).
+ */
+export interface EmulatorOptions extends ApiVariantOptions {
   /** Bearer token required on every /v1 request. Default "test-token". */
   token?: string;
   /** Account budget in USD. Default 100. */
@@ -213,6 +217,7 @@ const AgentBody = z.strictObject({
  */
 export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const token = options.token ?? "test-token";
+  const variant = resolveVariant(options);
   const latencyMs = options.latencyMs ?? 0;
   let agent: ResolvedAgent = resolveAgent(options.agent);
   const store = createStore({ budget: options.budget ?? 100, dataFile: options.dataFile });
@@ -243,7 +248,9 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     },
     sleep: (ms) =>
       ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms).unref()),
-    now: () => new Date().toISOString(),
+    now: () => new Date(Date.now() + variant.clockOffsetMs).toISOString(),
+    variant,
+    deletedTaskIds: new Set(),
   };
   const handlers: Partial<Record<RouteName, RouteHandler>> = {
     ...taskRoutes(state),
@@ -277,7 +284,9 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     const handler = handlers[name];
     if (!handler) throw errors.notFound(`no handler for ${method} ${pathname}`);
     const run = async (): Promise<Answer> => handler({ params, query, body });
-    if (method !== "POST" || idempotencyKey === undefined) return run();
+    if (method !== "POST" || idempotencyKey === undefined || !variant.idempotencyReplay) {
+      return run();
+    }
     const key = `${method} ${pathname} ${idempotencyKey}`;
     const fingerprint = canonicalJson(body ?? null);
     const replay = (): Answer | undefined => {
@@ -292,7 +301,9 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       return {
         status: stored.status,
         body: structuredClone(stored.body),
-        headers: { [IDEMPOTENT_REPLAYED_HEADER.toLowerCase()]: "true" },
+        headers: variant.replayedHeader
+          ? { [IDEMPOTENT_REPLAYED_HEADER.toLowerCase()]: "true" }
+          : {},
       };
     };
     const pending = inFlight.get(key);
@@ -378,11 +389,28 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         return;
       }
     } catch (error) {
-      const apiError = toApiError(error);
-      answer = { status: apiError.status, body: apiError.body, headers: apiError.headers };
+      answer = variantError(toApiError(error));
+    }
+    if (variant.clockOffsetMs !== 0) {
+      answer.headers = {
+        ...answer.headers,
+        date: new Date(Date.now() + variant.clockOffsetMs).toUTCString(),
+      };
     }
     finish(answer.status);
     send(res, answer);
+  }
+
+  /** An error answer, less what the variant leaves out of it. */
+  function variantError(apiError: ApiError): Answer {
+    const body: Record<string, unknown> = { ...apiError.body };
+    const headers = { ...apiError.headers };
+    if (apiError.status === 409 && !variant.conflictReason) delete body.reason;
+    if ((apiError.status === 400 || apiError.status === 422) && !variant.validationField) {
+      delete body.field;
+    }
+    if (apiError.status === 429 && !variant.retryAfter) delete headers["retry-after"];
+    return { status: apiError.status, body, headers };
   }
 
   /** The reserved `/__emulator/` paths that let another process steer the emulator. */
@@ -508,6 +536,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       inFlight.clear();
+      state.deletedTaskIds.clear();
       store.clear(options.budget ?? 100);
       store.flush();
     },

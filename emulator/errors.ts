@@ -49,6 +49,8 @@ export const errors = {
     ),
   /** 404: unknown route or unknown id. */
   notFound: (message: string) => apiError(404, "not_found", message),
+  /** 410: the resource existed and was deleted. */
+  gone: (message: string) => apiError(410, "gone", message),
   /** 409 with a `reason` from CONFLICT_REASONS. */
   conflict: (reason: ConflictReason, message: string, extra?: Record<string, unknown>) =>
     apiError(409, "conflict", message, { reason, ...extra }),

@@ -14,3 +14,4 @@ export {
 export type { AgentOptions } from "./agent";
 export { FAULT_HEADER, parseFaultHeader, seededRandom, type FaultOptions } from "./faults";
 export type { StoreSnapshot } from "./store";
+export { CONTRACT_VARIANT, type ApiVariant, type ApiVariantOptions } from "./variants";

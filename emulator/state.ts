@@ -1,6 +1,7 @@
 import type { RouteName } from "../provider/client/schemas";
 import type { ResolvedAgent } from "./agent";
 import type { Store } from "./store";
+import type { ApiVariant } from "./variants";
 
 /** The fixed user that owns every task of the emulator. */
 export const EMULATOR_USER_ID = "user_emulator";
@@ -16,8 +17,12 @@ export interface EmulatorState {
   schedule(ms: number, fn: () => void): void;
   /** Resolves after `ms` (unref'd timer). */
   sleep(ms: number): Promise<void>;
-  /** Now, as an ISO 8601 string. */
+  /** Now by the server's clock (see `clockOffsetMs`), as an ISO 8601 string. */
   now(): string;
+  /** How this API departs from the contract (the contract's behaviour by default). */
+  readonly variant: ApiVariant;
+  /** Ids of the tasks deleted since the last reset (for `deletedTaskStatus`). */
+  readonly deletedTaskIds: Set<string>;
 }
 
 /** What a route handler sees of a request. */

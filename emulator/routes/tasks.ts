@@ -9,6 +9,7 @@ import {
 import { errors, parseBody } from "../errors";
 import { EMULATOR_USER_ID, type EmulatorState, type RouteHandlers } from "../state";
 import { newId, type Store } from "../store";
+import { storedMetadata } from "../variants";
 
 /** A stored task: always has an id. */
 export type StoredTaskObject = Task & { id: string };
@@ -92,10 +93,11 @@ function decodeCursor(cursor: string): number {
 
 /** Handlers of the task routes. */
 export function taskRoutes(state: EmulatorState): RouteHandlers {
-  const { store } = state;
+  const { store, variant } = state;
   return {
     createTask({ body }) {
       const params = parseBody(TaskCreateParams, body ?? {});
+      if (params.metadata) params.metadata = storedMetadata(variant, params.metadata);
       checkDependencies(store, undefined, params.dependencyIds ?? []);
       const now = state.now();
       const task: StoredTaskObject = {
@@ -112,11 +114,23 @@ export function taskRoutes(state: EmulatorState): RouteHandlers {
     },
 
     retrieveTask({ params }) {
+      if (variant.deletedTaskStatus === 410 && state.deletedTaskIds.has(params.taskId)) {
+        throw errors.gone(`task ${params.taskId} was deleted`);
+      }
       return { status: 200, body: { task: requireTask(store, params.taskId) } };
     },
 
     updateTask({ params, body }) {
       const patch = parseBody(TaskUpdateParams, body ?? {});
+      for (const [key, value] of Object.entries(patch)) {
+        if (value === null && !variant.patchAcceptsNull) {
+          throw errors.validation(key, "must not be null");
+        }
+      }
+      if (patch.status === "in_review" && !variant.patchAcceptsInReview) {
+        throw errors.validation("status", `"in_review" is not a valid status`);
+      }
+      if (patch.metadata) patch.metadata = storedMetadata(variant, patch.metadata);
       const task = requireTask(store, params.taskId);
       if (patch.dependencyIds) checkDependencies(store, task.id, patch.dependencyIds);
       const now = state.now();
@@ -150,7 +164,10 @@ export function taskRoutes(state: EmulatorState): RouteHandlers {
         );
       }
       store.deleteTask(task.id);
-      return { status: 204 };
+      state.deletedTaskIds.add(task.id);
+      return variant.deleteStatus === 200
+        ? { status: 200, body: { deleted: true, id: task.id } }
+        : { status: 204 };
     },
 
     listTasks({ query }) {
@@ -170,9 +187,12 @@ export function taskRoutes(state: EmulatorState): RouteHandlers {
             (params.status === undefined || task.status === params.status),
         );
       const page = matching.slice(0, limit);
-      const body: { tasks: Task[]; nextCursor?: string } = { tasks: page.map((t) => t.task) };
-      if (matching.length > limit) body.nextCursor = encodeCursor(page[page.length - 1].seq);
-      return { status: 200, body };
+      const tasks = page.map((t) => t.task);
+      const cursor = matching.length > limit ? encodeCursor(page[page.length - 1].seq) : undefined;
+      if (variant.listEnvelope === "data") {
+        return { status: 200, body: { data: tasks, ...(cursor ? { next_cursor: cursor } : {}) } };
+      }
+      return { status: 200, body: { tasks, ...(cursor ? { nextCursor: cursor } : {}) } };
     },
   };
 }

@@ -11,6 +11,7 @@ import { runAgent, type AgentResult, type ResolvedAgent } from "../agent";
 import { errors, parseBody } from "../errors";
 import type { EmulatorState, RouteHandlers } from "../state";
 import { newId, type Store } from "../store";
+import { storedMetadata } from "../variants";
 import { assertUnblocked, requireTask, type StoredTaskObject } from "./tasks";
 import { EMULATOR_USER_ID } from "../state";
 
@@ -86,7 +87,7 @@ function linkThread(
 
 /** Handlers of start-thread, run-thread and the thread routes. */
 export function threadRoutes(state: EmulatorState): RouteHandlers {
-  const { store } = state;
+  const { store, variant } = state;
 
   function requireThread(id: string): StoredThread {
     const thread = store.getThread(id);
@@ -115,7 +116,7 @@ export function threadRoutes(state: EmulatorState): RouteHandlers {
         agentId: options.agentId ?? task.assigneeAgentId ?? undefined,
         title: task.title ?? undefined,
         task: task.description ?? task.title ?? undefined,
-        metadata: options.metadata,
+        metadata: storedMetadata(variant, options.metadata),
       });
       const next = linkThread(task, thread.id, options.moveToInProgress === true, now);
       store.putThread(thread);
@@ -138,7 +139,7 @@ export function threadRoutes(state: EmulatorState): RouteHandlers {
         title: task.title ?? undefined,
         task: prompt,
         status: "running",
-        metadata: options.metadata,
+        metadata: storedMetadata(variant, options.metadata),
       });
       store.putThread(thread);
       store.putTask(linkThread(task, thread.id, options.moveToInProgress === true, started));
@@ -200,7 +201,7 @@ export function threadRoutes(state: EmulatorState): RouteHandlers {
         appId: options.appId,
         title: options.title ?? (content === undefined ? "New thread" : content.slice(0, 60)),
         task: content,
-        metadata: options.metadata,
+        metadata: storedMetadata(variant, options.metadata),
       };
       if (content === undefined) {
         const thread = newThread(now, fields);
@@ -231,7 +232,8 @@ export function threadRoutes(state: EmulatorState): RouteHandlers {
       const thread = requireThread(params.threadId);
       const next: StoredThread = { ...thread, updatedAt: state.now() };
       if (patch.title !== undefined) next.title = patch.title;
-      if (patch.metadata !== undefined) next.metadata = patch.metadata ?? {};
+      if (patch.metadata !== undefined)
+        next.metadata = storedMetadata(variant, patch.metadata ?? {});
       store.putThread(next);
       return { status: 200, body: { thread: next } };
     },
@@ -251,7 +253,9 @@ export function threadRoutes(state: EmulatorState): RouteHandlers {
         if (task.lastStartedThreadId === thread.id) delete next.lastStartedThreadId;
         store.putTask(next as StoredTaskObject);
       }
-      return { status: 204 };
+      return variant.deleteStatus === 200
+        ? { status: 200, body: { deleted: true, id: thread.id } }
+        : { status: 204 };
     },
   };
 }

@@ -10,31 +10,120 @@
 /** Where a route comes from. */
 export type RouteSource = "spec" | "assumed";
 
-/** A route: its method, a path template and where it comes from. */
+/**
+ * A route: its method, a path template, where it comes from, and the answer it gives when it
+ * succeeds (`pulumi-acp doctor` checks a real API against these).
+ */
 export interface RouteDef {
   readonly method: "GET" | "POST" | "PATCH" | "DELETE";
   /** Path template with `:name` parameters, as fastify-style routers take it. */
   readonly path: string;
   readonly source: RouteSource;
+  /** The success statuses the contract names. */
+  readonly success: readonly number[];
+  /** Other 2xx statuses the client also accepts (a difference it works around). */
+  readonly tolerated?: readonly number[];
+  /** Top-level keys the success body must have; empty when the answer has no body. */
+  readonly envelope: readonly string[];
 }
 
 export const API_PREFIX = "/v1";
 
 export const ROUTES = {
-  createTask: { method: "POST", path: "/v1/tasks", source: "spec" },
-  startThread: { method: "POST", path: "/v1/tasks/:taskId/start-thread", source: "spec" },
-  runThread: { method: "POST", path: "/v1/tasks/:taskId/run-thread", source: "spec" },
-  createThread: { method: "POST", path: "/v1/threads", source: "spec" },
-  createRun: { method: "POST", path: "/v1/servers/:serverId/runs", source: "spec" },
+  createTask: {
+    method: "POST",
+    path: "/v1/tasks",
+    source: "spec",
+    success: [201],
+    envelope: ["task"],
+  },
+  startThread: {
+    method: "POST",
+    path: "/v1/tasks/:taskId/start-thread",
+    source: "spec",
+    success: [201],
+    envelope: ["thread", "task"],
+  },
+  runThread: {
+    method: "POST",
+    path: "/v1/tasks/:taskId/run-thread",
+    source: "spec",
+    success: [201],
+    envelope: ["thread", "task", "subtasks", "execution"],
+  },
+  createThread: {
+    method: "POST",
+    path: "/v1/threads",
+    source: "spec",
+    success: [201],
+    envelope: ["thread"],
+  },
+  createRun: {
+    method: "POST",
+    path: "/v1/servers/:serverId/runs",
+    source: "spec",
+    success: [201, 202],
+    envelope: ["serverId", "run", "thread", "events"],
+  },
 
-  retrieveTask: { method: "GET", path: "/v1/tasks/:taskId", source: "assumed" },
-  updateTask: { method: "PATCH", path: "/v1/tasks/:taskId", source: "assumed" },
-  deleteTask: { method: "DELETE", path: "/v1/tasks/:taskId", source: "assumed" },
-  listTasks: { method: "GET", path: "/v1/tasks", source: "assumed" },
-  retrieveThread: { method: "GET", path: "/v1/threads/:threadId", source: "assumed" },
-  updateThread: { method: "PATCH", path: "/v1/threads/:threadId", source: "assumed" },
-  deleteThread: { method: "DELETE", path: "/v1/threads/:threadId", source: "assumed" },
-  retrieveRun: { method: "GET", path: "/v1/servers/:serverId/runs/:runId", source: "assumed" },
+  retrieveTask: {
+    method: "GET",
+    path: "/v1/tasks/:taskId",
+    source: "assumed",
+    success: [200],
+    envelope: ["task"],
+  },
+  updateTask: {
+    method: "PATCH",
+    path: "/v1/tasks/:taskId",
+    source: "assumed",
+    success: [200],
+    envelope: ["task"],
+  },
+  deleteTask: {
+    method: "DELETE",
+    path: "/v1/tasks/:taskId",
+    source: "assumed",
+    success: [204],
+    tolerated: [200],
+    envelope: [],
+  },
+  listTasks: {
+    method: "GET",
+    path: "/v1/tasks",
+    source: "assumed",
+    success: [200],
+    envelope: ["tasks"],
+  },
+  retrieveThread: {
+    method: "GET",
+    path: "/v1/threads/:threadId",
+    source: "assumed",
+    success: [200],
+    envelope: ["thread"],
+  },
+  updateThread: {
+    method: "PATCH",
+    path: "/v1/threads/:threadId",
+    source: "assumed",
+    success: [200],
+    envelope: ["thread"],
+  },
+  deleteThread: {
+    method: "DELETE",
+    path: "/v1/threads/:threadId",
+    source: "assumed",
+    success: [204],
+    tolerated: [200],
+    envelope: [],
+  },
+  retrieveRun: {
+    method: "GET",
+    path: "/v1/servers/:serverId/runs/:runId",
+    source: "assumed",
+    success: [200],
+    envelope: ["serverId", "run", "thread", "events"],
+  },
 } as const satisfies Record<string, RouteDef>;
 
 export type RouteName = keyof typeof ROUTES;
