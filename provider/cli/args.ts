@@ -14,15 +14,23 @@ export const SPRINT_COMMANDS = {
 /** One of {@link SPRINT_COMMANDS}. */
 export type SprintCommand = keyof typeof SPRINT_COMMANDS;
 
-/** Exit codes a CI job can rely on. */
+/** Exit codes of every `pulumi-acp` command, which a CI job can rely on. */
 export const EXIT = {
+  /** Done; for `doctor`: every check that ran holds. */
   ok: 0,
-  /** The command ran and failed (the engine, the API, the sprint file). */
+  /**
+   * The command ran and failed (the engine, the API, the sprint file); for `doctor`: something
+   * the provider cannot work around differs, a check could not tell, or cleanup left something.
+   */
   failure: 1,
-  /** The command line is wrong. */
+  /** The command line (or the configuration) is wrong: nothing was done. */
   usage: 2,
   /** `--expect-no-changes`, and something changed or would change. */
   changes: 3,
+  /** `doctor`: only assumptions with a documented fallback differ. */
+  fallback: 4,
+  /** `doctor`: interrupted (Ctrl-C); the scratch area was cleaned. */
+  interrupted: 130,
 } as const;
 
 /** Sprint file names looked for in the current directory when none is given. */
@@ -82,7 +90,8 @@ Environment:
                                        a real Pulumi backend (or a logged-in Pulumi); without
                                        them the state is in ./.pulumi of the current directory
 
-Exit codes: 0 ok, 1 failure, 2 usage error, 3 changes found with --expect-no-changes.
+Exit codes: 0 ok, 1 failure, 2 usage error, 3 changes found with --expect-no-changes;
+            doctor: 4 only assumptions with a fallback differ, 130 interrupted.
 `;
 }
 

@@ -15,7 +15,8 @@ import {
   type CheckRow,
 } from "./doctor/checks";
 import { ApiSession } from "./doctor/http";
-import { EXIT, exitCodeOf, renderJson, renderTable } from "./doctor/report";
+import { EXIT } from "./args";
+import { exitCodeOf, renderJson, renderTable } from "./doctor/report";
 import {
   newRunId,
   SCRATCH_TAG,
@@ -183,7 +184,7 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
   if (cleanup.left.length > 0) say("  The next doctor run removes what is left.");
 
   let exitCode = exitCodeOf(rows);
-  if (cleanup.left.length > 0 && exitCode !== EXIT.broken) exitCode = EXIT.broken;
+  if (cleanup.left.length > 0 && exitCode !== EXIT.failure) exitCode = EXIT.failure;
   if (interrupted) exitCode = EXIT.interrupted;
   const colour = io.isTTY === true && !io.env.NO_COLOR;
   const text = values.json

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * `pulumi-acp`: the package's command. `up|preview|refresh|destroy [SPRINT_FILE]` apply a sprint
- * file through the real Pulumi engine (./sprint.ts). `pulumi-acp --help` lists everything; exit
- * codes: 0 ok, 1 failure, 2 usage error, 3 changes found with --expect-no-changes.
+ * file through the real Pulumi engine (./sprint.ts); `doctor` checks an ACP API against every
+ * assumption the provider makes (./doctor.ts). `pulumi-acp --help` lists everything; exit codes
+ * in {@link EXIT}.
  */
 import { VERSION } from "../client/version";
 import { SprintFileError } from "../components";
@@ -14,6 +15,7 @@ import {
   UsageError,
   type SprintCommand,
 } from "./args";
+import { runDoctor } from "./doctor";
 import { oneLine } from "./engine";
 import { runSprintCommand, type CommandIo } from "./sprint";
 
@@ -28,6 +30,9 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
     if (command === "--version") {
       io.stdout.write(`${VERSION}\n`);
       return EXIT.ok;
+    }
+    if (command === "doctor") {
+      return await runDoctor(rest, { ...io, isTTY: io.interactive });
     }
     if (command in SPRINT_COMMANDS) {
       if (rest.includes("--help") || rest.includes("-h")) {

@@ -4,8 +4,13 @@ import { EXIT, parseSprintArgs, UsageError } from "../../provider/cli/args";
 import { main } from "../../provider/cli/main";
 import type { CommandIo } from "../../provider/cli/sprint";
 import { VERSION } from "../../provider/client/version";
+import { createEmulator } from "../../emulator";
 
 async function run(...argv: string[]) {
+  return runWith({}, ...argv);
+}
+
+async function runWith(env: NodeJS.ProcessEnv, ...argv: string[]) {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = "";
@@ -16,7 +21,7 @@ async function run(...argv: string[]) {
     stdout,
     stderr,
     stdin: new PassThrough(),
-    env: {},
+    env,
     cwd: "/nonexistent-pulumi-acp-cwd",
     interactive: false,
   };
@@ -112,5 +117,29 @@ describe("main", () => {
     // The sprint file is read first: every problem of the file before the API is touched.
     expect(res.code).toBe(EXIT.failure);
     expect(res.err).toMatch(/^error: .*\/nonexistent\/sprint\.yaml/);
+  });
+
+  it("runs doctor with the rest of the command line and the same environment", async () => {
+    const token = "doctor-through-main-token";
+    const emulator = createEmulator({ token });
+    try {
+      const baseUrl = await emulator.listen(0);
+      const res = await runWith(
+        { ACP_BASE_URL: baseUrl, ACP_API_TOKEN: token },
+        "doctor",
+        "--read-only",
+        "--json",
+      );
+      expect(res.code).toBe(EXIT.ok);
+      const report = JSON.parse(res.out) as { rows: { result: string }[] };
+      expect(report.rows.length).toBeGreaterThan(0);
+      expect(res.out + res.err).not.toContain(token);
+      // Read-only: nothing was written.
+      expect(emulator.snapshot().tasks).toEqual([]);
+      const usage = await runWith({}, "doctor", "--bogus");
+      expect(usage.code).toBe(EXIT.usage);
+    } finally {
+      await emulator.close();
+    }
   });
 });

@@ -1,23 +1,10 @@
+import { EXIT } from "../args";
 import type { CheckRow } from "./checks";
-
-/** Exit codes of `pulumi-acp doctor`. */
-export const EXIT = {
-  /** Every check that ran holds. */
-  ok: 0,
-  /** Something the provider cannot work around differs, a check could not tell, or cleanup left something. */
-  broken: 1,
-  /** Bad arguments or configuration: nothing was checked. */
-  usage: 2,
-  /** Only assumptions with a documented fallback differ. */
-  fallback: 4,
-  /** Interrupted (Ctrl-C); the scratch area was cleaned. */
-  interrupted: 130,
-} as const;
 
 /** The exit code for these rows: 1 beats 4 beats 0; skipped rows do not count. */
 export function exitCodeOf(rows: readonly CheckRow[]): number {
   if (rows.some((r) => r.result === "cannot tell" || (r.result === "differs" && !r.fallback))) {
-    return EXIT.broken;
+    return EXIT.failure;
   }
   return rows.some((r) => r.result === "differs") ? EXIT.fallback : EXIT.ok;
 }
