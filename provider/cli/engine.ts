@@ -27,10 +27,12 @@ function findPackageRoot(start: string): string {
 
 /**
  * Runs scripts/ensure-pulumi (fast when the CLI is already there) and returns the directory
- * holding `pulumi`. Progress goes to this process's stderr, one line per step.
+ * holding `pulumi`. Progress goes to this process's stderr, one line per step. `yaml`: also
+ * Pulumi YAML's language host, for YAML programs.
  */
-export function ensurePulumi(): string {
-  const out = execFileSync("bash", [path.join(REPO_ROOT, "scripts", "ensure-pulumi")], {
+export function ensurePulumi(opts: { yaml?: boolean } = {}): string {
+  const script = path.join(REPO_ROOT, "scripts", "ensure-pulumi");
+  const out = execFileSync("bash", [script, ...(opts.yaml ? ["--yaml"] : [])], {
     cwd: REPO_ROOT,
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
