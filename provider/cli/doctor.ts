@@ -15,6 +15,7 @@ import {
   type CheckRow,
 } from "./doctor/checks";
 import { ApiSession } from "./doctor/http";
+import { redactor } from "../client/redact";
 import { EXIT } from "./args";
 import { exitCodeOf, renderJson, renderTable } from "./doctor/report";
 import {
@@ -50,11 +51,6 @@ assumption pulumi-acp makes, one row per route or rule.
 Exit codes: 0 every check holds; 1 something pulumi-acp cannot work around differs (or a check
 could not tell); 4 only assumptions with a documented fallback differ; 2 bad arguments;
 130 interrupted.`;
-
-/** Replaces the token wherever it appears: the last guard before anything is written. */
-function redactor(token: string): (text: string) => string {
-  return (text) => (token.length > 0 ? text.split(token).join("[redacted]") : text);
-}
 
 function describeCleanup(what: string, report: CleanupReport): string[] {
   const lines: string[] = [];
@@ -114,7 +110,8 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
     return EXIT.usage;
   }
   const token = config.token;
-  const redact = redactor(token);
+  // The last guard before anything is written: the token in every form it could come back in.
+  const redact = redactor([token]);
   const say = (line: string): void => void io.stderr.write(redact(`${line}\n`));
   const readOnly = values["read-only"] === true;
 

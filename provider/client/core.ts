@@ -14,6 +14,7 @@ import {
   type ResponseHeaders,
 } from "./errors";
 import { describeIssue, describeIssues } from "./issues";
+import { redactError } from "./redact";
 import { backoffDelay, parseRetryAfter, shouldRetry } from "./retry";
 import {
   IDEMPOTENCY_HEADER,
@@ -91,11 +92,6 @@ function networkCodeOf(err: unknown, depth = 0): string | undefined {
     }
   }
   return networkCodeOf(e.cause, depth + 1);
-}
-
-/** `text` with every occurrence of the token replaced, for text that ends up in an error. */
-function redactToken(text: string, token: string): string {
-  return token.length > 0 && text.includes(token) ? text.split(token).join("[redacted]") : text;
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -194,10 +190,23 @@ export class AcpCore {
 
   /**
    * Validates, sends (with retries) and parses one API call. Exposed for the resource classes;
-   * not part of the public API.
+   * not part of the public API. Every error it raises has passed through {@link redactError}.
    * @internal
    */
   async request<T>(spec: RequestSpec<T>): Promise<T> {
+    try {
+      return await this.send(spec);
+    } catch (err) {
+      throw this.redacted(err);
+    }
+  }
+
+  /** The client's secrets taken out of `err`: the one way an error leaves this class. */
+  private redacted(err: unknown): unknown {
+    return redactError(err, [this.token]);
+  }
+
+  private async send<T>(spec: RequestSpec<T>): Promise<T> {
     const route = ROUTES[spec.route];
     const method = route.method;
     const opts = spec.opts ?? {};
@@ -264,11 +273,10 @@ export class AcpCore {
           if (result.headers[IDEMPOTENT_REPLAYED_HEADER.toLowerCase()] === "true") {
             opts.onIdempotentReplay?.();
           }
-          return this.parseResponse(spec.response, result.text, method, apiPath, token);
+          return this.parseResponse(spec.response, result.text, method, apiPath);
         }
-        // A server that echoes the credentials it got must not put them in our errors.
-        const errorText = redactToken(result.text, token);
-        failure = errorFromResponse(result.status, errorText, result.headers, method, apiPath);
+        // A server that echoes the credentials it got: `request` redacts the error.
+        failure = errorFromResponse(result.status, result.text, result.headers, method, apiPath);
         const ra = result.headers[RETRY_AFTER_HEADER.toLowerCase()];
         retryAfterMs = parseRetryAfter(Array.isArray(ra) ? ra[0] : ra);
         retry = shouldRetry({
@@ -328,15 +336,17 @@ export class AcpCore {
     const method = ROUTES[route].method;
     const path = apiPath ?? ROUTES[route].path;
     const first = describeIssue(parsed.error.issues[0]!);
-    throw new ValidationError(
-      {
-        status: undefined,
-        body: undefined,
-        method,
-        path,
-        message: `invalid parameters for ${method} ${path}: ${describeIssues(parsed.error.issues)}`,
-      },
-      first.field,
+    throw this.redacted(
+      new ValidationError(
+        {
+          status: undefined,
+          body: undefined,
+          method,
+          path,
+          message: `invalid parameters for ${method} ${path}: ${describeIssues(parsed.error.issues)}`,
+        },
+        first.field,
+      ),
     );
   }
 
@@ -428,15 +438,13 @@ export class AcpCore {
     text: string,
     method: string,
     apiPath: string,
-    token: string,
   ): T {
     if (schema === undefined) return undefined as T;
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      const shown = redactToken(text, token);
-      const preview = shown.length > 80 ? `${shown.slice(0, 80)}…` : shown;
+      const preview = text.length > 80 ? `${text.slice(0, 80)}…` : text;
       throw new ResponseValidationError(
         `ACP API ${method} ${apiPath}: expected a JSON body, got ${text === "" ? "an empty body" : JSON.stringify(preview)}`,
       );

@@ -16,5 +16,6 @@ export {
 export { Tasks } from "./resources/tasks";
 export { Threads } from "./resources/threads";
 export { Runs, TERMINAL_RUN_STATUSES, type WaitForCompletionOptions } from "./resources/runs";
+export { REDACTED, redactError, redactor, secretForms, type Redactor } from "./redact";
 export { VERSION } from "./version";
 export * from "./schemas";
