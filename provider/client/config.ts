@@ -1,5 +1,6 @@
 import type { Dispatcher } from "undici";
 import { ConfigurationError } from "./errors";
+import { closeMatches } from "./suggest";
 
 /** Options of {@link AcpClient}. Each is read from the option, then the environment, then the default. */
 export interface ClientOptions {
@@ -46,14 +47,118 @@ export const DEFAULTS = {
   connections: 16,
 } as const;
 
-/** Environment variables read by the client. */
-export const ENV = {
-  baseUrl: "ACP_BASE_URL",
-  token: "ACP_API_TOKEN",
-  timeoutMs: "ACP_TIMEOUT_MS",
-  maxRetries: "ACP_MAX_RETRIES",
-  allowInsecureHttp: "ACP_ALLOW_INSECURE_HTTP",
+/**
+ * Every setting that can come from provider config (stack config `acp:*`, or a provider
+ * resource's arguments) or from the environment: one row each, read by one parser, so both
+ * sources take the same names, units and words and fail with the same messages.
+ */
+export const SETTINGS = {
+  baseUrl: { configKey: "acp:baseUrl", env: "ACP_BASE_URL", kind: "url" },
+  token: { configKey: "acp:token", env: "ACP_API_TOKEN", kind: "secret" },
+  timeoutMs: { configKey: "acp:timeoutMs", env: "ACP_TIMEOUT_MS", kind: "milliseconds" },
+  maxRetries: { configKey: "acp:maxRetries", env: "ACP_MAX_RETRIES", kind: "count" },
+  allowInsecureHttp: {
+    configKey: "acp:allowInsecureHttp",
+    env: "ACP_ALLOW_INSECURE_HTTP",
+    kind: "boolean",
+  },
 } as const;
+/** A setting of {@link SETTINGS}. */
+export type SettingName = keyof typeof SETTINGS;
+type SettingValues = Pick<ClientOptions, SettingName>;
+
+/** Environment variables read by the client, by setting. */
+export const ENV = Object.fromEntries(
+  Object.entries(SETTINGS).map(([name, s]) => [name, s.env]),
+) as { readonly [K in SettingName]: (typeof SETTINGS)[K]["env"] };
+
+/** Provider config keys (namespace `acp`), by setting. */
+export const CONFIG_KEYS = Object.fromEntries(
+  Object.entries(SETTINGS).map(([name, s]) => [name, s.configKey]),
+) as { readonly [K in SettingName]: (typeof SETTINGS)[K]["configKey"] };
+
+/** Words a boolean setting takes, in either source (case ignored). */
+const TRUE_WORDS = ["1", "true", "yes", "on"];
+const FALSE_WORDS = ["0", "false", "no", "off"];
+
+/**
+ * The one parser of a setting's value from either source. `raw` is text (environment, stack
+ * config) or already typed (a provider resource's arguments); blank text is unset. Throws a
+ * ConfigurationError that starts with `source` (the variable or config key) and says what was
+ * expected.
+ */
+export function parseSetting<K extends SettingName>(
+  name: K,
+  raw: unknown,
+  source: string,
+): SettingValues[K] | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw === "string" && raw.trim() === "") return undefined;
+  const kind = SETTINGS[name].kind;
+  const shown = typeof raw === "string" ? JSON.stringify(raw) : String(raw);
+  const fail = (expected: string): never => {
+    // A token is never quoted back, even when it is the wrong type.
+    throw new ConfigurationError(
+      `${source}: expected ${expected}, got ${kind === "secret" ? `a ${typeof raw}` : shown}`,
+    );
+  };
+  switch (kind) {
+    case "url":
+    case "secret":
+      if (typeof raw !== "string") return fail("text");
+      return raw.trim() as SettingValues[K];
+    case "boolean": {
+      if (typeof raw === "boolean") return raw as SettingValues[K];
+      const word = String(raw).trim().toLowerCase();
+      if (TRUE_WORDS.includes(word)) return true as SettingValues[K];
+      if (FALSE_WORDS.includes(word)) return false as SettingValues[K];
+      return fail(
+        `true or false (also ${TRUE_WORDS.slice(2).join("/")} and ${FALSE_WORDS.slice(2).join("/")}, 1 and 0)`,
+      );
+    }
+    case "milliseconds":
+    case "count": {
+      const expected =
+        kind === "milliseconds"
+          ? "a whole number of milliseconds, at least 1"
+          : "a whole number, 0 or more";
+      const text =
+        typeof raw === "number" ? String(raw) : typeof raw === "string" ? raw.trim() : "";
+      if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) return fail(expected);
+      const n = Number(text);
+      if (kind === "milliseconds" && n < 1) return fail(expected);
+      return n as SettingValues[K];
+    }
+  }
+}
+
+/**
+ * The client options given by provider config: `lookup(configKey)` returns a setting's value
+ * (text or typed; undefined when unset). Each is parsed by {@link parseSetting}, so a bad value
+ * fails here, naming its config key.
+ */
+export function optionsFromConfig(lookup: (configKey: string) => unknown): ClientOptions {
+  const out: ClientOptions = {};
+  for (const name of Object.keys(SETTINGS) as SettingName[]) {
+    const value = parseSetting(name, lookup(SETTINGS[name].configKey), SETTINGS[name].configKey);
+    if (value !== undefined) (out as Record<string, unknown>)[name] = value;
+  }
+  return out;
+}
+
+/** Every option {@link ClientOptions} takes (any other key is refused). */
+const CLIENT_OPTION_KEYS = [
+  "baseUrl",
+  "token",
+  "timeoutMs",
+  "maxRetries",
+  "retryBaseDelayMs",
+  "retryMaxDelayMs",
+  "allowInsecureHttp",
+  "connections",
+  "logger",
+  "dispatcher",
+] as const satisfies readonly (keyof ClientOptions)[];
 
 /** The client's configuration once every option is resolved. */
 export interface ResolvedConfig {
@@ -89,22 +194,14 @@ export function resolveOption<T>(
   return fallback;
 }
 
-function parseString(text: string): string {
-  return text;
-}
-
-function parseBool(text: string, envName: string): boolean {
-  const t = text.toLowerCase();
-  if (t === "1" || t === "true" || t === "yes") return true;
-  if (t === "0" || t === "false" || t === "no") return false;
-  throw new ConfigurationError(`${envName} must be 1/true or 0/false, got "${text}"`);
-}
-
-function parseInteger(text: string, envName: string): number {
-  if (!/^\d+$/.test(text)) {
-    throw new ConfigurationError(`${envName} must be a whole number, got "${text}"`);
-  }
-  return Number(text);
+/** A setting: the option if given, else its environment variable through {@link parseSetting}. */
+function fromEnv<K extends SettingName>(
+  name: K,
+  option: SettingValues[K] | undefined,
+  env: Env,
+): SettingValues[K] | undefined {
+  if (option !== undefined) return option;
+  return parseSetting(name, env[SETTINGS[name].env], SETTINGS[name].env);
 }
 
 function checkNumber(name: string, value: number, min: number): number {
@@ -117,6 +214,17 @@ function checkNumber(name: string, value: number, min: number): number {
     throw new ConfigurationError(`${name} must be an integer >= ${min}, got ${String(value)}`);
   }
   return value;
+}
+
+/** Refuses an option {@link ClientOptions} does not have, with the closest one it does. */
+function checkOptionKeys(options: ClientOptions): void {
+  for (const key of Object.keys(options)) {
+    if ((CLIENT_OPTION_KEYS as readonly string[]).includes(key)) continue;
+    const close = closeMatches(key, CLIENT_OPTION_KEYS, 1);
+    throw new ConfigurationError(
+      `unknown client option "${key}"${close.length > 0 ? ` (did you mean "${close[0]}"?)` : ""}; the options are ${CLIENT_OPTION_KEYS.join(", ")}`,
+    );
+  }
 }
 
 const LOOPBACK_HOSTS = new Set(["localhost", "[::1]"]);
@@ -165,36 +273,23 @@ export function normalizeBaseUrl(raw: string, allowInsecureHttp: boolean): strin
   return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
 }
 
-/** Resolves every option of {@link ClientOptions} (see {@link resolveOption}). */
+/**
+ * Resolves every option of {@link ClientOptions}: the option, else its environment variable
+ * (parsed by {@link parseSetting}, as provider config is), else the default. An unknown option is
+ * refused with the closest known one.
+ */
 export function resolveConfig(options: ClientOptions = {}, env: Env = process.env): ResolvedConfig {
-  const allowInsecureHttp = resolveOption(
-    options.allowInsecureHttp,
-    env,
-    ENV.allowInsecureHttp,
-    parseBool,
-    false,
-  );
-  const rawBaseUrl = resolveOption(options.baseUrl, env, ENV.baseUrl, parseString, "");
+  checkOptionKeys(options);
+  const allowInsecureHttp = fromEnv("allowInsecureHttp", options.allowInsecureHttp, env) ?? false;
+  const rawBaseUrl = fromEnv("baseUrl", options.baseUrl, env) ?? "";
   if (rawBaseUrl.trim() === "") {
     throw new ConfigurationError(
       `no ACP base URL: set the acp:baseUrl config (or baseUrl option) or the ${ENV.baseUrl} environment variable`,
     );
   }
-  const token = resolveOption(options.token, env, ENV.token, parseString, "");
-  const timeoutMs = resolveOption(
-    options.timeoutMs,
-    env,
-    ENV.timeoutMs,
-    parseInteger,
-    DEFAULTS.timeoutMs,
-  );
-  const maxRetries = resolveOption(
-    options.maxRetries,
-    env,
-    ENV.maxRetries,
-    parseInteger,
-    DEFAULTS.maxRetries,
-  );
+  const token = fromEnv("token", options.token, env) ?? "";
+  const timeoutMs = fromEnv("timeoutMs", options.timeoutMs, env) ?? DEFAULTS.timeoutMs;
+  const maxRetries = fromEnv("maxRetries", options.maxRetries, env) ?? DEFAULTS.maxRetries;
   const retryBaseDelayMs = options.retryBaseDelayMs ?? DEFAULTS.retryBaseDelayMs;
   const retryMaxDelayMs = options.retryMaxDelayMs ?? DEFAULTS.retryMaxDelayMs;
   const connections = options.connections ?? DEFAULTS.connections;

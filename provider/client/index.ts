@@ -3,7 +3,18 @@
  * schema and type.
  */
 export { AcpClient } from "./client";
-export { type ClientOptions, DEFAULTS, ENV, resolveConfig, resolveOption } from "./config";
+export {
+  type ClientOptions,
+  CONFIG_KEYS,
+  DEFAULTS,
+  ENV,
+  optionsFromConfig,
+  parseSetting,
+  resolveConfig,
+  resolveOption,
+  SETTINGS,
+  type SettingName,
+} from "./config";
 export { type RequestOptions, MAX_RESPONSE_BYTES } from "./core";
 export * from "./errors";
 export {

@@ -4,40 +4,21 @@
  * Nothing read here is ever written to the state.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { AcpClient, type ClientOptions } from "../client";
+import { AcpClient, CONFIG_KEYS, optionsFromConfig, type ClientOptions } from "../client";
 
-/** Stack config keys the providers read, in the `acp` namespace. */
-export const CONFIG_KEYS = {
-  baseUrl: "acp:baseUrl",
-  token: "acp:token",
-  timeoutMs: "acp:timeoutMs",
-  maxRetries: "acp:maxRetries",
-  allowInsecureHttp: "acp:allowInsecureHttp",
-} as const;
+/** Stack config keys the providers read, in the `acp` namespace (the client's settings table). */
+export { CONFIG_KEYS };
 
 let options: ClientOptions = {};
 let client: AcpClient | undefined;
 
-function numberOrUndefined(value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === "") return undefined;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : undefined;
-}
-
-/** Records the stack config that the engine hands to the provider. */
+/**
+ * Records the stack config that the engine hands to the provider, parsed by the client's one
+ * settings parser (a bad value fails here, naming its key, as the same value in the
+ * environment would).
+ */
 export function configureFromStack(req: pulumi.dynamic.ConfigureRequest): void {
-  const get = (key: string): string | undefined => {
-    const v = req.config.get(key);
-    return v === undefined || v === "" ? undefined : v;
-  };
-  const insecure = get(CONFIG_KEYS.allowInsecureHttp);
-  const next: ClientOptions = {
-    baseUrl: get(CONFIG_KEYS.baseUrl),
-    token: get(CONFIG_KEYS.token),
-    timeoutMs: numberOrUndefined(get(CONFIG_KEYS.timeoutMs)),
-    maxRetries: numberOrUndefined(get(CONFIG_KEYS.maxRetries)),
-    allowInsecureHttp: insecure === undefined ? undefined : insecure === "true" || insecure === "1",
-  };
+  const next = optionsFromConfig((key) => req.config.get(key));
   // The engine configures each provider kind of a process in turn, with the same stack config:
   // keep the client (and its pool, and the requests it has in flight) when nothing changed.
   if (sameOptions(options, next)) return;

@@ -39,4 +39,22 @@ describe("provider settings", () => {
       else process.env.ACP_BASE_URL = before;
     }
   });
+
+  it("refuses a bad value with the same words as the environment, naming the config key", () => {
+    expect(() => configureFromStack(req({ "acp:timeoutMs": "30s" }))).toThrow(
+      'acp:timeoutMs: expected a whole number of milliseconds, at least 1, got "30s"',
+    );
+    expect(() => configureFromStack(req({ "acp:maxRetries": "three" }))).toThrow(
+      'acp:maxRetries: expected a whole number, 0 or more, got "three"',
+    );
+    // "yes" means true in stack config as it does in ACP_ALLOW_INSECURE_HTTP.
+    configureFromStack(
+      req({
+        "acp:baseUrl": "http://api.example.com",
+        "acp:token": "t",
+        "acp:allowInsecureHttp": "yes",
+      }),
+    );
+    expect(acpClient().baseUrl).toBe("http://api.example.com");
+  });
 });
