@@ -266,7 +266,14 @@ export function parseSprintText(text: string, sourceName: string): SprintFile {
         }),
       );
     }
-    obj = doc.toJS();
+    try {
+      obj = doc.toJS();
+    } catch (err) {
+      // A document that parses but cannot become data (an alias to no anchor, say).
+      throw new SprintFileError(sourceName, [
+        `${sourceName}: invalid YAML: ${(err as Error).message.split("\n")[0]}`,
+      ]);
+    }
   } else {
     throw new SprintFileError(sourceName, [
       `${sourceName}: unsupported sprint file type "${ext || "(none)"}": use .yaml, .yml or .json`,

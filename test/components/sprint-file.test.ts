@@ -178,6 +178,10 @@ describe("sprint files", () => {
         parseSprintText("tasks:\n  a: { title: A }\n  a: { title: B }\n", "sprint.yaml"),
       ),
     ).toEqual(["sprint.yaml: line 3, column 3: invalid YAML: Map keys must be unique"]);
+    // Parses, but cannot become data (found by the property suite).
+    expect(problemsOf(() => parseSprintText("*!", "sprint.yaml"))).toEqual([
+      "sprint.yaml: invalid YAML: Unresolved alias (the anchor must be set before the alias): !",
+    ]);
   });
 
   it("names the line and column of JSON syntax errors", () => {
