@@ -7,14 +7,14 @@ import {
   IDEMPOTENT_REPLAYED_HEADER,
   type RouteName,
 } from "../provider/client/schemas";
-import { resolveAgent, type AgentOptions, type ResolvedAgent } from "./agent";
+import { resolveAgent, runAgent, type AgentOptions, type ResolvedAgent } from "./agent";
 import { ApiError, errors, parseBody, toApiError } from "./errors";
 import { FAULT_HEADER, FaultInjector, FaultOptionsSchema, type FaultOptions } from "./faults";
 import { Router } from "./router";
 import { resumeAsyncRuns, runRoutes } from "./routes/runs";
 import { taskRoutes } from "./routes/tasks";
 import { threadRoutes } from "./routes/threads";
-import type { EmulatorState, RouteHandler, RouteResponse } from "./state";
+import type { AgentExecutionKind, EmulatorState, RouteHandler, RouteResponse } from "./state";
 import { createStore, type StoreSnapshot } from "./store";
 import { resolveVariant, type ApiVariantOptions } from "./variants";
 
@@ -51,6 +51,11 @@ export interface EmulatorStats {
   totalRequests: number;
   /** TCP connections accepted. */
   connectionsOpened: number;
+  /**
+   * Executions of the stand-in agent (paid work), by kind: each run-thread, each thread created
+   * with content, each server run that ran. What "never repeated by accident" is checked on.
+   */
+  agentExecutions: Record<AgentExecutionKind, number>;
   /** Faults injected, by kind (latency counts requests that got extra latency). */
   faultsInjected: {
     error: number;
@@ -117,6 +122,7 @@ function emptyStats(): EmulatorStats {
     requests: {},
     totalRequests: 0,
     connectionsOpened: 0,
+    agentExecutions: { runThread: 0, threadContent: 0, serverRun: 0 },
     faultsInjected: { error: 0, rateLimit: 0, reset: 0, drop: 0, latency: 0 },
   };
 }
@@ -233,6 +239,10 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const state: EmulatorState = {
     store,
     agent: () => agent,
+    execute(kind, prompt, resolved) {
+      stats.agentExecutions[kind]++;
+      return runAgent(prompt, resolved);
+    },
     asyncRun: {
       queuedMs: options.asyncRun?.queuedMs ?? 50,
       runningMs: options.asyncRun?.runningMs ?? 100,

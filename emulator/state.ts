@@ -1,16 +1,24 @@
 import type { RouteName } from "../provider/client/schemas";
-import type { ResolvedAgent } from "./agent";
+import type { AgentResult, ResolvedAgent } from "./agent";
 import type { Store } from "./store";
 import type { ApiVariant } from "./variants";
 
 /** The fixed user that owns every task of the emulator. */
 export const EMULATOR_USER_ID = "user_emulator";
 
+/** The kinds of paid work: a task's run-thread, a thread created with content, a server run. */
+export type AgentExecutionKind = "runThread" | "threadContent" | "serverRun";
+
 /** What route handlers share: the store, the agent's settings and the clock. */
 export interface EmulatorState {
   readonly store: Store;
   /** The agent's current settings (they can change while the emulator runs). */
   agent(): ResolvedAgent;
+  /**
+   * Runs the stand-in agent on `prompt` — paid work — and counts it in the stats under `kind`
+   * (every execution of the agent goes through here).
+   */
+  execute(kind: AgentExecutionKind, prompt: string, agent: ResolvedAgent): AgentResult;
   /** Background progress of async runs, in ms. */
   readonly asyncRun: { queuedMs: number; runningMs: number };
   /** Runs `fn` after `ms`, on an unref'd timer that `close()` clears. */

@@ -1,5 +1,4 @@
 import { RunCreateParams, type Run, type RunEvent } from "../../provider/client/schemas";
-import { runAgent } from "../agent";
 import { errors, parseBody } from "../errors";
 import type { EmulatorState, RouteHandlers } from "../state";
 import { newId, type RunRecord } from "../store";
@@ -29,7 +28,7 @@ function envelope(state: EmulatorState, record: RunRecord) {
 function complete(state: EmulatorState, runId: string): void {
   const record = state.store.getRun(runId);
   if (!record || record.run.status === "completed" || record.run.status === "failed") return;
-  const result = runAgent(record.run.input ?? "", state.agent());
+  const result = state.execute("serverRun", record.run.input ?? "", state.agent());
   const now = state.now();
   const threadId = record.run.threadId;
   const thread = threadId ? state.store.getThread(threadId) : undefined;

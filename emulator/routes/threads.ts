@@ -7,7 +7,7 @@ import {
   type Task,
   type Thread,
 } from "../../provider/client/schemas";
-import { runAgent, type AgentResult, type ResolvedAgent } from "../agent";
+import type { AgentResult, ResolvedAgent } from "../agent";
 import { errors, parseBody } from "../errors";
 import type { EmulatorState, RouteHandlers } from "../state";
 import { newId, type Store } from "../store";
@@ -145,7 +145,7 @@ export function threadRoutes(state: EmulatorState): RouteHandlers {
       store.putTask(linkThread(task, thread.id, options.moveToInProgress === true, started));
 
       await state.sleep(agent.durationMs);
-      const result = runAgent(prompt, agent);
+      const result = state.execute("runThread", prompt, agent);
       const now = state.now();
       const finished = finishThread(store.getThread(thread.id) ?? thread, result, cost, now);
       if (store.getThread(thread.id)) store.putThread(finished as StoredThread);
@@ -215,7 +215,7 @@ export function threadRoutes(state: EmulatorState): RouteHandlers {
       await state.sleep(agent.durationMs);
       const finished = finishThread(
         store.getThread(thread.id) ?? thread,
-        runAgent(content, agent),
+        state.execute("threadContent", content, agent),
         cost,
         state.now(),
       );
