@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Task, type TaskArgs } from "../dynamic/task";
 import { TaskThread, type TaskThreadArgs } from "../dynamic/task-thread";
-import type { ThreadMode } from "../dynamic/task-thread-provider";
+import type { ThreadMode } from "../core";
 import { toMermaid, validateGraph } from "./graph";
 
 /** The thread a {@link TaskGraph} starts or runs for one task: TaskThread inputs but `taskId`. */

@@ -1,9 +1,9 @@
 /**
- * The implementation behind `Task`: check, diff, create, read, update and delete of one ACP
- * task. Loaded by package name inside the provider process (see shim.ts), never serialized.
+ * The Task provider core: check, diff, create, read, update and delete of one ACP task, for
+ * both front doors (the dynamic resource and the `acp` plugin). Its field knowledge comes from
+ * the table in ./fields.ts.
  */
 import { createHash } from "node:crypto";
-import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
   AcpError,
@@ -18,44 +18,15 @@ import {
   TASK_CREATE_STATUSES,
   type Task as ApiTask,
   type TaskUpdateParams,
-} from "../client";
-import { acpClient } from "./settings";
-import {
-  canonicalJson,
-  containsUnknown,
-  deepEqual,
-  definedOnly,
-  firstDuplicate,
-  sameInstant,
-  sameSet,
-  UNKNOWN,
-  withoutUnknowns,
-} from "./compare";
-import { checkFailures, describeError } from "./errors";
-import { TASK_INPUT_FIELDS, type TaskInputField } from "./fields";
+} from "../../client";
+import { acpClient } from "../settings";
+import { canonicalJson, definedOnly, firstDuplicate, UNKNOWN, withoutUnknowns } from "../compare";
+import { checkFailures, describeError } from "../errors";
+import { diffFields, fieldEqual, type FieldPolicy } from "../fields";
+import type { CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult } from "../types";
+import { TASK_FIELDS, TASK_INPUT_FIELDS, type TaskInputField } from "./fields";
 
 export { TASK_INPUT_FIELDS, type TaskInputField };
-
-/** Changing one of these makes a new task: a task does not move between projects. */
-export const TASK_REPLACE_FIELDS = ["projectId", "adoptExistingId"] as const;
-
-/**
- * Fields that can be cleared on the server (PATCH with null) when a program stops setting them:
- * all but the title (required), status, priority and sortOrder (the API gives them defaults)
- * and projectId (a change of project replaces the task).
- */
-const CLEARABLE_FIELDS: ReadonlySet<string> = new Set(
-  TASK_INPUT_FIELDS.filter(
-    (f) => !["title", "status", "priority", "sortOrder", "projectId"].includes(f),
-  ),
-);
-
-const DATE_FIELDS: ReadonlySet<string> = new Set([
-  "scheduledStartAt",
-  "scheduledEndAt",
-  "dueAt",
-  "completedAt",
-]);
 
 /** How long a delete waits for the tasks that depend on it to be deleted, and how often it tries. */
 const DEPENDENTS_WAIT_MS = 30_000;
@@ -92,30 +63,23 @@ export type TaskProviderOutputs = Omit<ApiTask, "id"> & {
 };
 
 /**
- * What check accepts: the create request's fields (the API's own schema), with every status
- * (the provider reaches `in_review` with an update) and the provider's own inputs. Strict: a
- * misspelt property is reported, not silently ignored.
+ * A Task's inputs: the create request's fields that the table names as inputs (the API's own
+ * schema), with every status (the provider reaches `in_review` with an update) and the
+ * provider's own inputs. Strict: a misspelt property is reported, not silently ignored.
  */
-const TaskInputsSchema = TaskCreateParams.omit({
-  linkedThreadIds: true,
-  lastStartedThreadId: true,
-}).extend({
+export const TaskInputs = TaskCreateParams.pick(
+  Object.fromEntries(TASK_INPUT_FIELDS.map((f) => [f, true])) as { [K in TaskInputField]: true },
+).extend({
   title: z.string({ error: "is required: give the task a non-empty title" }).pipe(NonBlank),
   status: TaskStatus.optional(),
   adoptExistingId: Id.optional(),
-  __acpKey: z.string().optional(),
-  __provider: z.string().optional(),
 });
+
+/** What check accepts: the inputs and the resource's key (see TaskProviderInputs.__acpKey). */
+const TaskCheckSchema = TaskInputs.extend({ __acpKey: z.string().optional() });
 
 function managedFieldsOf(inputs: Record<string, unknown>): string[] {
   return TASK_INPUT_FIELDS.filter((f) => inputs[f] !== undefined && inputs[f] !== null);
-}
-
-function fieldEqual(field: string, a: unknown, b: unknown): boolean {
-  if (field === "dependencyIds") return sameSet(a as string[], b as string[]);
-  if (field === "metadata") return deepEqual(a ?? {}, b ?? {});
-  if (DATE_FIELDS.has(field)) return sameInstant(a as string, b as string);
-  return a === b;
 }
 
 /** Builds the state's outputs from a task the API returned. */
@@ -165,16 +129,13 @@ export function createIdempotencyKey(
 
 /** The Task provider's implementation. */
 export class TaskProviderImpl {
-  async check(
-    _olds: Record<string, unknown>,
-    news: Record<string, unknown>,
-  ): Promise<pulumi.dynamic.CheckResult> {
+  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult> {
     // An unknown title is still a title.
     const known = {
       ...withoutUnknowns(news),
       ...(news.title === UNKNOWN ? { title: "unknown" } : {}),
     };
-    const failures = checkFailures(TaskInputsSchema.safeParse(known));
+    const failures = checkFailures(TaskCheckSchema.safeParse(known));
     const deps = Array.isArray(news.dependencyIds) ? (news.dependencyIds as unknown[]) : [];
     const knownDeps = deps.filter((d): d is string => typeof d === "string" && d !== UNKNOWN);
     const duplicate = firstDuplicate(knownDeps);
@@ -214,30 +175,13 @@ export class TaskProviderImpl {
     id: string,
     olds: TaskProviderOutputs & Record<string, unknown>,
     news: TaskProviderInputs & Record<string, unknown>,
-  ): Promise<pulumi.dynamic.DiffResult> {
-    const replaces: string[] = [];
-    const changed: string[] = [];
-    const previouslyManaged = new Set(olds.managedFields ?? []);
-    for (const field of [...TASK_INPUT_FIELDS, "adoptExistingId"] as const) {
-      const next = news[field];
-      const prev = olds[field];
-      const isReplace = (TASK_REPLACE_FIELDS as readonly string[]).includes(field);
-      let differs: boolean;
-      if (next === undefined || next === null) {
-        // Unset is unmanaged: a field the program never set is the server's business; one it
-        // stops setting is cleared where the API can clear it, and otherwise left alone.
-        differs =
-          previouslyManaged.has(field) &&
-          (CLEARABLE_FIELDS.has(field) || isReplace) &&
-          prev != null;
-        if (field === "adoptExistingId") differs = olds.adoptExistingId !== undefined;
-      } else if (containsUnknown(next)) {
-        differs = true;
-      } else {
-        differs = !fieldEqual(field, next, prev);
-      }
-      if (differs) (isReplace ? replaces : changed).push(field);
-    }
+  ): Promise<DiffResult> {
+    const { replaces, changed } = diffFields(
+      TASK_FIELDS,
+      olds,
+      news,
+      new Set(olds.managedFields ?? []),
+    );
     if (Array.isArray(news.dependencyIds) && news.dependencyIds.includes(id)) {
       throw new Error(
         `dependencyIds: the task ${id} cannot depend on itself; remove ${id} from dependencyIds`,
@@ -250,10 +194,18 @@ export class TaskProviderImpl {
     };
   }
 
-  async create(inputs: TaskProviderInputs): Promise<pulumi.dynamic.CreateResult> {
+  /**
+   * Creates the task (or adopts `adoptExistingId`). `resourceKey` stands in for an `__acpKey`
+   * input where the front door knows the resource's name without one (the plugin's URN).
+   */
+  async create(
+    inputs: TaskProviderInputs,
+    context: { resourceKey?: string } = {},
+  ): Promise<CreateResult> {
     const client = acpClient();
     const managed = managedFieldsOf(inputs as unknown as Record<string, unknown>);
     const extra = { adoptExistingId: inputs.adoptExistingId, __acpKey: inputs.__acpKey };
+    const resourceKey = inputs.__acpKey ?? context.resourceKey;
     if (inputs.adoptExistingId) {
       return this.adopt(inputs, managed, extra);
     }
@@ -273,7 +225,7 @@ export class TaskProviderImpl {
     if (lateStatus) delete body.status;
     let task: ApiTask;
     try {
-      task = await this.createOnce(body, createIdempotencyKey(inputs.__acpKey, body));
+      task = await this.createOnce(body, createIdempotencyKey(resourceKey, body));
     } catch (err) {
       throw describeError(err, `creating task "${inputs.title}"`);
     }
@@ -323,7 +275,7 @@ export class TaskProviderImpl {
     inputs: TaskProviderInputs,
     managed: string[],
     extra: { adoptExistingId?: string; __acpKey?: string },
-  ): Promise<pulumi.dynamic.CreateResult> {
+  ): Promise<CreateResult> {
     const client = acpClient();
     const taskId = inputs.adoptExistingId as string;
     let task: ApiTask;
@@ -348,7 +300,7 @@ export class TaskProviderImpl {
     return { id: taskId, outs: taskOutputs(task, managed, extra) };
   }
 
-  async read(id: string, props: Record<string, unknown> = {}): Promise<pulumi.dynamic.ReadResult> {
+  async read(id: string, props: Record<string, unknown> = {}): Promise<ReadResult> {
     let task: ApiTask;
     try {
       task = await acpClient().tasks.retrieve(id);
@@ -373,7 +325,7 @@ export class TaskProviderImpl {
     id: string,
     olds: TaskProviderOutputs & Record<string, unknown>,
     news: TaskProviderInputs & Record<string, unknown>,
-  ): Promise<pulumi.dynamic.UpdateResult> {
+  ): Promise<UpdateResult> {
     const managed = managedFieldsOf(news);
     const extra = { adoptExistingId: news.adoptExistingId, __acpKey: news.__acpKey };
     const patch = patchFor(managed, news, olds as ApiTask, new Set(olds.managedFields ?? []));
@@ -424,15 +376,18 @@ function patchFor(
 ): TaskUpdateParams {
   const patch: Record<string, unknown> = {};
   const live = current as Record<string, unknown>;
+  const policies: Record<string, FieldPolicy> = TASK_FIELDS;
   for (const field of managed) {
-    if (!fieldEqual(field, news[field], live[field])) patch[field] = news[field];
+    const policy = policies[field];
+    // A field that does not update in place (the project) replaces the task instead (see diff).
+    if (policy.inPlace && !fieldEqual(policy, news[field], live[field])) patch[field] = news[field];
   }
   for (const field of previouslyManaged) {
-    if (!managed.includes(field) && CLEARABLE_FIELDS.has(field) && live[field] != null) {
-      patch[field] = field === "dependencyIds" ? [] : null;
+    const policy = policies[field];
+    if (!managed.includes(field) && policy?.clearable && live[field] != null) {
+      patch[field] = policy.clearWith ?? null;
     }
   }
-  delete patch.projectId; // a change of project replaces the task (see diff)
   return patch as TaskUpdateParams;
 }
 
