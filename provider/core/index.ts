@@ -3,7 +3,13 @@
  * / create / read / update / delete), the connection settings, and the value helpers. It knows
  * no Pulumi interface: provider/dynamic and provider/plugin are the two front doors over it.
  */
-export { CONFIG_KEYS, acpClient, configureProvider, configureFromStack } from "./settings";
+export {
+  CONFIG_KEYS,
+  acpClient,
+  configureProvider,
+  configureFromStack,
+  type ConfigLookup,
+} from "./settings";
 export { diffFields, fieldEqual, fieldsWhere, type FieldPolicy, type FieldTable } from "./fields";
 export { UNKNOWN } from "./compare";
 export type * from "./types";

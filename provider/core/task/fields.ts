@@ -46,9 +46,9 @@ export const TASK_FIELDS = {
     input: true,
     source: "api",
     inPlace: true,
-    doc: "Lifecycle status: backlog, todo, in_progress, blocked, in_review or done. Agents move the status of tasks they work on: leave it unset (or ignore changes to it) unless the program must own it. `in_review` is set with an update right after create.",
+    doc: "Lifecycle status. Agents move the status of tasks they work on: leave it unset (or ignore changes to it) unless the program must own it. `in_review` is set with an update right after create.",
   },
-  priority: { input: true, source: "api", inPlace: true, doc: "low, medium, high or urgent." },
+  priority: { input: true, source: "api", inPlace: true, doc: "Priority." },
   assigneeAgentId: {
     input: true,
     source: "api",
