@@ -51,21 +51,11 @@ const RECORDED_INPUTS = fieldsWhere(
 /** Outputs kept from the call that made the thread: the API cannot return them again. */
 const CALL_RESULTS = fieldsWhere(THREAD_FIELDS, (p) => p.source === "call");
 
-export interface TaskThreadProviderInputs {
-  taskId: string;
-  mode?: ThreadMode;
-  agentId?: string;
-  environmentId?: string;
-  moveToInProgress?: boolean;
-  message?: string;
-  title?: string;
-  metadata?: Record<string, unknown>;
-  onBlocked?: OnBlocked;
-  waitTimeoutSeconds?: number;
-  pollIntervalSeconds?: number;
+/** A TaskThread's inputs as the engine hands them over (after check). */
+export type TaskThreadProviderInputs = z.infer<typeof TaskThreadInputs> & {
   /** `<project>/<stack>/<resource name>`: makes a start-thread's idempotency key stable. */
   __acpKey?: string;
-}
+};
 
 /**
  * A TaskThread's inputs but the task: the run-thread request's own fields (the API's schema)

@@ -13,7 +13,6 @@ import {
   NonBlank,
   NotFoundError,
   TaskCreateParams,
-  TaskPriority,
   TaskStatus,
   TASK_CREATE_STATUSES,
   type Task as ApiTask,
@@ -32,28 +31,11 @@ export { TASK_INPUT_FIELDS, type TaskInputField };
 const DEPENDENTS_WAIT_MS = 30_000;
 const DEPENDENTS_POLL_MS = 500;
 
-/** Inputs of the Task provider, as the engine hands them over (after check). */
-export interface TaskProviderInputs {
-  title: string;
-  description?: string;
-  projectId?: string;
-  releaseId?: string;
-  sprintId?: string;
-  status?: TaskStatus;
-  priority?: TaskPriority;
-  assigneeAgentId?: string;
-  dependencyIds?: string[];
-  scheduledStartAt?: string;
-  scheduledEndAt?: string;
-  dueAt?: string;
-  completedAt?: string;
-  sortOrder?: number;
-  metadata?: Record<string, unknown>;
-  /** Adopt this existing task instead of creating one. */
-  adoptExistingId?: string;
+/** A Task's inputs as the engine hands them over (after check). */
+export type TaskProviderInputs = z.infer<typeof TaskInputs> & {
   /** `<project>/<stack>/<resource name>`: makes the create request's idempotency key stable. */
   __acpKey?: string;
-}
+};
 
 /** Outputs: every field the API returned (but `id`), and which fields the program manages. */
 export type TaskProviderOutputs = Omit<ApiTask, "id"> & {
