@@ -256,8 +256,20 @@ describe("the acp plugin from a Pulumi YAML program", () => {
     expect(bad.stdout + bad.stderr).toContain(
       'TaskGraph "sprint": invalid task graph: task "docs" depends on unknown task "desgin" (did you mean "design"?)',
     );
+    project.edit((t) =>
+      t
+        .replace("dependsOn: [desgin]", "dependsOn: [design]")
+        .replace("priority: high\n", "priority: high\n          dependsOn: [docs]\n"),
+    );
+    const cycle = await project.run("preview");
+    expect(cycle.code).not.toBe(0);
+    expect(cycle.stdout + cycle.stderr).toContain(
+      'TaskGraph "sprint": invalid task graph: dependency cycle: design -> docs -> design',
+    );
     expect(emulator.snapshot().tasks).toEqual(before.tasks);
-    project.edit((t) => t.replace("dependsOn: [desgin]", "dependsOn: [design]"));
+    project.edit((t) =>
+      t.replace("priority: high\n          dependsOn: [docs]\n", "priority: high\n"),
+    );
   });
 
   it("destroy empties the store", async () => {
