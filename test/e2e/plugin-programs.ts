@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { TaskGraphArgs } from "pulumi-acp";
-import type { TaskSpec } from "./programs";
+import { taskGraph, type TaskSpec } from "./programs";
 
 /** A resource of the plugin by type token: inputs as given, outputs read by name. */
 export class PluginResource extends pulumi.CustomResource {
@@ -42,31 +42,14 @@ export class PluginTaskGraph extends pulumi.ComponentResource {
   }
 }
 
-/**
- * Like programs.ts's taskGraph, with the plugin's Task: one per key, dependencyIds wired from
- * the keys, the ids by key exported as `ids`. `opts` adds resource options per key.
- */
+/** programs.ts's taskGraph with the plugin's Task. */
 export function pluginTaskGraph(
   specs: Record<string, TaskSpec>,
   opts: Record<string, pulumi.CustomResourceOptions> = {},
 ): () => Promise<Record<string, unknown>> {
-  return async () => {
-    const tasks: Record<string, PluginResource> = {};
-    const build = (key: string): PluginResource => {
-      if (tasks[key]) return tasks[key];
-      const { dependsOn, ...args } = specs[key];
-      const deps = (dependsOn ?? []).map(build);
-      tasks[key] = new PluginResource(
-        "acp:index:Task",
-        key,
-        { ...args, dependencyIds: dependsOn ? deps.map((d) => d.id) : undefined },
-        opts[key],
-      );
-      return tasks[key];
-    };
-    Object.keys(specs).forEach(build);
-    return {
-      ids: pulumi.all(Object.fromEntries(Object.entries(tasks).map(([k, t]) => [k, t.id]))),
-    };
-  };
+  return taskGraph(
+    specs,
+    opts,
+    (name, args, o) => new PluginResource("acp:index:Task", name, { ...args }, o),
+  );
 }

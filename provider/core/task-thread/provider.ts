@@ -3,7 +3,7 @@
  * start-thread (the task's first thread) or run-thread (a new thread whose prompt runs
  * synchronously), for both front doors. Its field knowledge comes from the table in ./fields.ts.
  */
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import {
   ConflictError,
@@ -16,7 +16,14 @@ import {
   type Thread,
 } from "../../client";
 import { acpClient } from "../settings";
-import { canonicalJson, containsUnknown, definedOnly, UNKNOWN, withoutUnknowns } from "../compare";
+import {
+  canonicalJson,
+  containsUnknown,
+  definedOnly,
+  stableKey,
+  UNKNOWN,
+  withoutUnknowns,
+} from "../compare";
 import { checkFailures, describeError } from "../errors";
 import { diffFields, fieldEqual, fieldsWhere, type FieldPolicy } from "../fields";
 import type { CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult } from "../types";
@@ -135,14 +142,7 @@ function threadStartKey(
   body: object,
 ): string | undefined {
   if (!resourceKey) return undefined;
-  const digest = createHash("sha256")
-    .update(resourceKey)
-    .update("\0")
-    .update(taskId)
-    .update("\0")
-    .update(canonicalJson(body))
-    .digest("hex");
-  return `pulumi-acp-start-${digest.slice(0, 40)}`;
+  return stableKey("pulumi-acp-start-", 40, [resourceKey, taskId, canonicalJson(body)]);
 }
 
 async function threadExists(threadId: string): Promise<boolean> {

@@ -3,7 +3,6 @@
  * both front doors (the dynamic resource and the `acp` plugin). Its field knowledge comes from
  * the table in ./fields.ts.
  */
-import { createHash } from "node:crypto";
 import { z } from "zod";
 import {
   AcpError,
@@ -19,7 +18,14 @@ import {
   type TaskUpdateParams,
 } from "../../client";
 import { acpClient } from "../settings";
-import { canonicalJson, definedOnly, firstDuplicate, UNKNOWN, withoutUnknowns } from "../compare";
+import {
+  canonicalJson,
+  definedOnly,
+  firstDuplicate,
+  stableKey,
+  UNKNOWN,
+  withoutUnknowns,
+} from "../compare";
 import { checkFailures, describeError } from "../errors";
 import { diffFields, fieldEqual, type FieldPolicy } from "../fields";
 import type { CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult } from "../types";
@@ -101,12 +107,7 @@ export function createIdempotencyKey(
   body: TaskCreateParams,
 ): string | undefined {
   if (!acpKey) return undefined;
-  const digest = createHash("sha256")
-    .update(acpKey)
-    .update("\0")
-    .update(canonicalJson(body))
-    .digest("hex");
-  return `pulumi-acp-task-${digest.slice(0, 48)}`;
+  return stableKey("pulumi-acp-task-", 48, [acpKey, canonicalJson(body)]);
 }
 
 /** The Task provider's implementation. */
