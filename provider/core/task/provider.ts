@@ -27,7 +27,7 @@ import {
   withoutUnknowns,
 } from "../compare";
 import { checkFailures, describeError } from "../errors";
-import { diffFields, fieldEqual, type FieldPolicy } from "../fields";
+import { diffFields, fieldEqual, fieldsWhere, type FieldPolicy } from "../fields";
 import type { CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult } from "../types";
 import { TASK_FIELDS, TASK_INPUT_FIELDS, type TaskInputField } from "./fields";
 
@@ -70,18 +70,24 @@ function managedFieldsOf(inputs: Record<string, unknown>): string[] {
   return TASK_INPUT_FIELDS.filter((f) => inputs[f] !== undefined && inputs[f] !== null);
 }
 
+/** What the state keeps that the API does not hold: the table's `state` inputs, and the resource's key. */
+const RECORDED = [...fieldsWhere(TASK_FIELDS, (p) => p.source === "state"), "__acpKey"];
+/** What the provider computes: not the API's. */
+const COMPUTED = fieldsWhere(TASK_FIELDS, (p) => p.source === "provider");
+
+/** The recorded values (see RECORDED) among `values`. */
+function recordedOf(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(RECORDED.filter((f) => values[f]).map((f) => [f, values[f]]));
+}
+
 /** Builds the state's outputs from a task the API returned. */
 export function taskOutputs(
   task: ApiTask,
   managedFields: string[],
-  extra: { adoptExistingId?: string; __acpKey?: string },
+  recorded: Record<string, unknown>,
 ): TaskProviderOutputs {
   const { id: _id, ...fields } = definedOnly(task);
-  const outs: Record<string, unknown> = fields;
-  outs.managedFields = managedFields;
-  if (extra.adoptExistingId) outs.adoptExistingId = extra.adoptExistingId;
-  if (extra.__acpKey) outs.__acpKey = extra.__acpKey;
-  return outs as TaskProviderOutputs;
+  return { ...fields, managedFields, ...recordedOf(recorded) } as TaskProviderOutputs;
 }
 
 /** The fields of a task that a program manages, as inputs (what refresh writes back). */
@@ -92,9 +98,7 @@ function liveInputs(task: ApiTask, managed: readonly string[], olds: Record<stri
     if (value !== undefined && value !== null) inputs[field] = value;
   }
   inputs.title ??= task.title;
-  if (olds.adoptExistingId) inputs.adoptExistingId = olds.adoptExistingId;
-  if (olds.__acpKey) inputs.__acpKey = olds.__acpKey;
-  return inputs;
+  return { ...inputs, ...recordedOf(olds) };
 }
 
 /**
@@ -187,7 +191,7 @@ export class TaskProviderImpl {
   ): Promise<CreateResult> {
     const client = acpClient();
     const managed = managedFieldsOf(inputs as unknown as Record<string, unknown>);
-    const extra = { adoptExistingId: inputs.adoptExistingId, __acpKey: inputs.__acpKey };
+    const extra = recordedOf(inputs);
     const resourceKey = inputs.__acpKey ?? context.resourceKey;
     if (inputs.adoptExistingId) {
       return this.adopt(inputs, managed, extra);
@@ -257,7 +261,7 @@ export class TaskProviderImpl {
   private async adopt(
     inputs: TaskProviderInputs,
     managed: string[],
-    extra: { adoptExistingId?: string; __acpKey?: string },
+    extra: Record<string, unknown>,
   ): Promise<CreateResult> {
     const client = acpClient();
     const taskId = inputs.adoptExistingId as string;
@@ -293,10 +297,7 @@ export class TaskProviderImpl {
       throw describeError(err, `reading task ${id}`);
     }
     const managed = Array.isArray(props.managedFields) ? (props.managedFields as string[]) : [];
-    const extra = {
-      adoptExistingId: props.adoptExistingId as string | undefined,
-      __acpKey: props.__acpKey as string | undefined,
-    };
+    const extra = recordedOf(props);
     return {
       id,
       props: taskOutputs(task, managed, extra),
@@ -310,10 +311,13 @@ export class TaskProviderImpl {
     news: TaskProviderInputs & Record<string, unknown>,
   ): Promise<UpdateResult> {
     const managed = managedFieldsOf(news);
-    const extra = { adoptExistingId: news.adoptExistingId, __acpKey: news.__acpKey };
+    const extra = recordedOf(news);
     const patch = patchFor(managed, news, olds as ApiTask, new Set(olds.managedFields ?? []));
     if (Object.keys(patch).length === 0) {
-      const { managedFields: _m, adoptExistingId: _a, __acpKey: _k, ...task } = olds;
+      // Nothing to send: the task is as recorded, less what the state alone holds.
+      const task = Object.fromEntries(
+        Object.entries(olds).filter(([f]) => !RECORDED.includes(f) && !COMPUTED.includes(f)),
+      );
       return { outs: taskOutputs(task as ApiTask, managed, extra) };
     }
     let task: ApiTask;
