@@ -1,8 +1,13 @@
 /** Engine runs for the benchmark: one fresh stack per measured lifecycle, on a local backend. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { LocalWorkspace, type PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
-import { localEngineEnv } from "../provider/cli/engine";
+import {
+  LocalWorkspace,
+  type ProjectSettings,
+  type PulumiCommand,
+  type Stack,
+} from "@pulumi/pulumi/automation";
+import { localEngineEnv, REPO_ROOT } from "../provider/cli/engine";
 import type { GraphNode } from "./graph";
 import { FLOOR_MODULES_DIR } from "./floor";
 import { graphProgram, type ProviderKind } from "./programs";
@@ -16,6 +21,9 @@ export interface BenchStack {
   workDir: string;
   kind: ProviderKind;
 }
+
+/** The `acp` provider plugin of the installed package. */
+const ACP_PLUGIN_DIR = path.join(REPO_ROOT, "node_modules", "pulumi-acp", "plugin");
 
 let counter = 0;
 
@@ -40,13 +48,22 @@ export async function createBenchStack(opts: {
     NODE_PATH: FLOOR_MODULES_DIR,
     ...opts.envVars,
   };
+  // The plugin is declared in the project, as a user's Pulumi.yaml does.
+  const projectSettings =
+    opts.kind === "plugin"
+      ? ({
+          name: "acp-bench",
+          runtime: "nodejs",
+          plugins: { providers: [{ name: "acp", path: ACP_PLUGIN_DIR }] },
+        } as ProjectSettings)
+      : undefined;
   const stack = await LocalWorkspace.createOrSelectStack(
     {
       projectName: "acp-bench",
       stackName: "bench",
       program: graphProgram(opts.kind, opts.graph),
     },
-    { workDir, envVars, pulumiCommand: opts.pulumiCommand },
+    { workDir, envVars, projectSettings, pulumiCommand: opts.pulumiCommand },
   );
   // Both programs get the same config, so the engine does the same work for each.
   await stack.setAllConfig({

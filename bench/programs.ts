@@ -1,10 +1,13 @@
-/** The benchmark's inline programs: the same graph as pulumi-acp Tasks or as floor tasks. */
+/**
+ * The benchmark's inline programs: the same graph as pulumi-acp's dynamic Tasks, as the `acp`
+ * plugin's Tasks, or as floor tasks.
+ */
 import * as pulumi from "@pulumi/pulumi";
 import { Task, TASK_OUTPUT_FIELDS } from "pulumi-acp";
 import type { GraphNode } from "./graph";
 
-/** Which provider a program's tasks use. */
-export type ProviderKind = "acp" | "floor";
+/** Which provider a program's tasks use: the dynamic resources, the plugin, or the floor. */
+export type ProviderKind = "acp" | "plugin" | "floor";
 
 // The outputs pulumi-acp's Task seeds, so both programs send the engine property bags of the
 // same shape.
@@ -30,6 +33,13 @@ class FloorTask extends pulumi.dynamic.Resource {
   }
 }
 
+/** A task of the `acp` provider plugin, by type token. */
+class PluginTask extends pulumi.CustomResource {
+  constructor(name: string, args: FloorArgs) {
+    super("acp:index:Task", name, { ...args });
+  }
+}
+
 /** The inline program that declares every task of `graph` with the provider `kind`. */
 export function graphProgram(kind: ProviderKind, graph: GraphNode[]): () => Promise<void> {
   return async () => {
@@ -41,7 +51,12 @@ export function graphProgram(kind: ProviderKind, graph: GraphNode[]): () => Prom
         priority: "medium" as const,
         dependencyIds: node.deps.map((d) => ids.get(d) as pulumi.Output<string>),
       };
-      const resource = kind === "acp" ? new Task(node.key, args) : new FloorTask(node.key, args);
+      const resource =
+        kind === "acp"
+          ? new Task(node.key, args)
+          : kind === "plugin"
+            ? new PluginTask(node.key, args)
+            : new FloorTask(node.key, args);
       ids.set(node.key, resource.id);
     }
   };

@@ -255,7 +255,7 @@ async function main(): Promise<void> {
         const reps = L === 0 ? (n === LARGE ? REPS_LARGE : REPS_SMALL) : REPS_LATENCY;
         // The floor makes no network call, so the API's latency cannot change it: it is run
         // at 0 ms only, and the 50 ms rows are compared with it.
-        const kinds: ProviderKind[] = L === 0 ? ["acp", "floor"] : ["acp"];
+        const kinds: ProviderKind[] = L === 0 ? ["acp", "plugin", "floor"] : ["acp", "plugin"];
         for (let rep = 0; rep < reps; rep++) {
           // a, b and c alternate within each repetition, so that a change in the machine's
           // load falls on all three.
@@ -370,10 +370,10 @@ function markdown(report: {
       `median ${m.loadAverage.medianSampled1m.toFixed(2)} / max ${m.loadAverage.maxSampled1m.toFixed(2)} during the run; ` +
       `run took ${(report.durationSeconds / 60).toFixed(1)} min.`,
     "",
-    "Times are medians in seconds (repetitions in bench/results/latest.json). a = pulumi-acp, b = engine floor (same graph, dynamic provider without network), c = raw API (undici, dependency order, same parallelism).",
+    "Times are medians in seconds (repetitions in bench/results/latest.json). a = pulumi-acp's dynamic resources, p = the `acp` provider plugin, b = engine floor (same graph, dynamic provider without network), c = raw API (undici, dependency order, same parallelism).",
     "",
-    "| Operation | N | Latency | a (s) | b (s) | a/b | c (s) | (a−b)/c | API calls (a) | TCP conns (a) |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| Operation | N | Latency | a (s) | p (s) | b (s) | a/b | p/b | c (s) | (a−b)/c | API calls (a) | API calls (p) | TCP conns (a) |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   );
   const ops = ["up", "preview", "preview+PULUMI_PARALLEL_DIFF", "refresh", "destroy"];
   for (const L of LATENCIES) {
@@ -381,26 +381,30 @@ function markdown(report: {
       for (const op of ops) {
         const a = results[key(op, "acp", n, L)];
         if (!a) continue;
+        const p = results[key(op, "plugin", n, L)];
+        const pm = p?.seconds.median;
         const b = results[key(op, "floor", n, Math.min(...LATENCIES))];
         const c = op === "up" ? results[key("up", "raw", n, L)] : undefined;
         const am = a.seconds.median;
         const bm = b?.seconds.median;
         const cm = c?.seconds.median;
         lines.push(
-          `| ${op} | ${n} | ${L} ms | ${fmt(am)} | ${fmt(bm)}${L !== Math.min(...LATENCIES) && bm !== undefined ? "†" : ""} | ${bm ? fmt(am / bm) : "–"} | ${fmt(cm)} | ${bm !== undefined && cm ? fmt((am - bm) / cm, 1) : "–"} | ${a.apiCalls ?? "–"} | ${a.connectionsOpened ?? "–"} |`,
+          `| ${op} | ${n} | ${L} ms | ${fmt(am)} | ${fmt(pm)} | ${fmt(bm)}${L !== Math.min(...LATENCIES) && bm !== undefined ? "†" : ""} | ${bm ? fmt(am / bm) : "–"} | ${bm && pm !== undefined ? fmt(pm / bm) : "–"} | ${fmt(cm)} | ${bm !== undefined && cm ? fmt((am - bm) / cm, 1) : "–"} | ${a.apiCalls ?? "–"} | ${p?.apiCalls ?? "–"} | ${a.connectionsOpened ?? "–"} |`,
         );
       }
     }
   }
   if (LATENCIES.length > 1) lines.push("", "† the floor makes no network call: its 0 ms figure.");
-  lines.push("", "| State | a: pulumi-acp | b: floor |", "|---|---:|---:|");
+  lines.push("", "| State | a: dynamic | p: plugin | b: floor |", "|---|---:|---:|---:|");
   const st = report.state as Record<string, Record<string, number> | undefined>;
   for (const [label, field] of [
     ["exported deployment, bytes per task (secrets shown)", "exportedBytesPerTask"],
     ["stored state file, bytes per task", "storedBytesPerTask"],
     ["serialized provider, bytes", "serializedProviderBytes"],
   ] as const) {
-    lines.push(`| ${label} | ${fmt(st.acp?.[field], 0)} | ${fmt(st.floor?.[field], 0)} |`);
+    lines.push(
+      `| ${label} | ${fmt(st.acp?.[field], 0)} | ${fmt(st.plugin?.[field], 0)} | ${fmt(st.floor?.[field], 0)} |`,
+    );
   }
   const c = report.client;
   lines.push(

@@ -5,8 +5,15 @@
 export * from "./client";
 export { Task, type TaskArgs } from "./dynamic/task";
 export { TaskThread, type TaskThreadArgs } from "./dynamic/task-thread";
-export type { ThreadMode, OnBlocked } from "./dynamic/task-thread-provider";
-export { CONFIG_KEYS } from "./dynamic/settings";
-export { TASK_OUTPUT_FIELDS, THREAD_OUTPUT_FIELDS } from "./dynamic/fields";
+export {
+  CONFIG_KEYS,
+  TASK_FIELDS,
+  TASK_OUTPUT_FIELDS,
+  THREAD_FIELDS,
+  THREAD_OUTPUT_FIELDS,
+  type FieldPolicy,
+  type OnBlocked,
+  type ThreadMode,
+} from "./core";
 export * from "./components";
 export { sprintProgram } from "./cli/sprint-program";

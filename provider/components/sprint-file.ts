@@ -4,12 +4,11 @@
  * typo is an error naming the file, the task key and the field, never a silently ignored field.
  */
 import * as fs from "node:fs";
-import { THREAD_INPUT_FIELDS } from "../dynamic/fields";
 import * as path from "node:path";
 import { z } from "zod";
 import { parseDocument } from "yaml";
-import { Id, Metadata, NonBlank, TaskCreateParams, TaskStatus } from "../client/schemas";
-import { ON_BLOCKED, THREAD_MODES } from "../dynamic/task-thread-provider";
+import { NonBlank } from "../client/schemas";
+import { TaskInputs, THREAD_INPUT_FIELDS, THREAD_MODES, ThreadSettings } from "../core";
 import { closeMatches, graphIssues } from "./graph";
 import type { TaskGraphDefaults, TaskGraphTask } from "./task-graph";
 
@@ -54,24 +53,15 @@ export class SprintFileError extends Error {
 export const TASK_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 /**
- * The task fields a sprint file sets or defaults: the create request's own schema (the API's),
- * with every status, since the provider reaches `in_review` with an update.
+ * The task fields a sprint file defaults: a Task's inputs (the core's, which are the create
+ * request's own schema) but the title and the adopted task (each names one task) and
+ * dependencyIds (a sprint names dependencies by key, in `dependsOn`).
  */
-const taskFields = TaskCreateParams.pick({
-  description: true,
-  projectId: true,
-  releaseId: true,
-  sprintId: true,
-  status: true,
-  priority: true,
-  assigneeAgentId: true,
-  scheduledStartAt: true,
-  scheduledEndAt: true,
-  dueAt: true,
-  completedAt: true,
-  sortOrder: true,
-  metadata: true,
-}).extend({ status: TaskStatus.optional() }).shape;
+const taskFields = TaskInputs.omit({
+  title: true,
+  dependencyIds: true,
+  adoptExistingId: true,
+}).shape;
 
 let schema: ReturnType<typeof buildSprintSchema> | undefined;
 
@@ -82,23 +72,13 @@ function sprintSchema() {
 }
 
 function buildSprintSchema() {
-  const Thread = z.strictObject({
-    mode: z.enum(THREAD_MODES),
-    agentId: Id.optional(),
-    environmentId: Id.optional(),
-    moveToInProgress: z.boolean().optional(),
-    message: z.string().optional(),
-    title: z.string().optional(),
-    metadata: Metadata.optional(),
-    onBlocked: z.enum(ON_BLOCKED).optional(),
-    waitTimeoutSeconds: z.number().finite().min(0).optional(),
-    pollIntervalSeconds: z.number().finite().min(0.05).optional(),
-  });
+  // A sprint's thread says how it is made: its mode is required.
+  const Thread = ThreadSettings.extend({ mode: z.enum(THREAD_MODES) });
   const SprintTask = z
     .strictObject({
       title: NonBlank,
       ...taskFields,
-      adoptExistingId: Id,
+      adoptExistingId: TaskInputs.shape.adoptExistingId,
       dependsOn: z.array(z.string()),
       thread: Thread,
     })

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Task, type TaskArgs } from "../dynamic/task";
 import { TaskThread, type TaskThreadArgs } from "../dynamic/task-thread";
-import type { ThreadMode } from "../dynamic/task-thread-provider";
+import type { ThreadMode } from "../core";
 import { toMermaid, validateGraph } from "./graph";
 
 /** The thread a {@link TaskGraph} starts or runs for one task: TaskThread inputs but `taskId`. */
@@ -76,10 +76,10 @@ export class TaskGraph extends pulumi.ComponentResource {
         ...withoutUndefined(own),
       } as TaskArgs;
       if (dependsOn !== undefined) taskArgs.dependencyIds = deps.map((d) => d.id);
-      const task = new Task(`${name}-${key}`, taskArgs, { parent: this });
+      const task = this.declareTask(`${name}-${key}`, taskArgs, { parent: this });
       tasks[key] = task;
       if (thread) {
-        threads[key] = new TaskThread(
+        threads[key] = this.declareThread(
           `${name}-${key}-thread`,
           { ...thread, taskId: task.id },
           { parent: this, dependsOn: [task] },
@@ -111,6 +111,23 @@ export class TaskGraph extends pulumi.ComponentResource {
       threadIds: this.threadIds,
       mermaid: this.mermaid,
     });
+  }
+
+  /**
+   * Declares one task of the graph. The provider plugin's TaskGraph declares its own Task
+   * resource here; the graph's logic is the same for both.
+   */
+  protected declareTask(name: string, args: TaskArgs, opts: pulumi.CustomResourceOptions): Task {
+    return new Task(name, args, opts);
+  }
+
+  /** Declares the thread of one task of the graph (see {@link declareTask}). */
+  protected declareThread(
+    name: string,
+    args: TaskThreadArgs,
+    opts: pulumi.CustomResourceOptions,
+  ): TaskThread {
+    return new TaskThread(name, args, opts);
   }
 }
 

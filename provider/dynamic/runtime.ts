@@ -1,27 +1,32 @@
 /**
  * The entry point that the serialized provider shims load by package name
- * (`require("pulumi-acp/runtime")`) inside the provider process. It is never serialized, so it
- * may hold the client and the schemas.
+ * (`require("pulumi-acp/runtime")`) inside the dynamic provider process. It is never
+ * serialized, so it may hold the client and the schemas: it adapts the provider core to
+ * Pulumi's dynamic provider interface.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { ProviderKind } from "./shim";
-import { configureFromStack } from "./settings";
-import { TaskProviderImpl } from "./task-provider";
-import { TaskThreadProviderImpl } from "./task-thread-provider";
+import { configureFromStack, providerCore, type ProviderKind } from "../core";
 
-const implementations = {
-  task: new TaskProviderImpl(),
-  taskThread: new TaskThreadProviderImpl(),
-};
+type Props = Record<string, unknown>;
 
 /** Called by the engine once per provider process with the stack's config (secrets decrypted). */
 export async function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
   configureFromStack(req);
 }
 
-/** The implementation of one resource kind. */
+/** The dynamic provider of one resource kind, over its core. */
 export function implementation(kind: ProviderKind) {
-  const impl = implementations[kind];
-  if (!impl) throw new Error(`pulumi-acp: unknown provider kind "${kind}"; upgrade pulumi-acp`);
-  return impl;
+  const core = providerCore(kind);
+  return {
+    // The serialized provider travels in the inputs; the dynamic provider host puts it back.
+    check: (olds: Props, news: Props) => {
+      const { __provider: _provider, ...inputs } = news;
+      return core.check(olds, inputs);
+    },
+    diff: (id: string, olds: Props, news: Props) => core.diff(id, olds as never, news as never),
+    create: (inputs: Props) => core.create(inputs as never),
+    read: (id: string, props?: Props) => core.read(id, props),
+    update: (id: string, olds: Props, news: Props) => core.update(id, olds as never, news as never),
+    delete: (id: string) => core.delete(id),
+  } satisfies pulumi.dynamic.ResourceProvider;
 }

@@ -14,12 +14,10 @@
  * The implementation is loaded by package name inside each method, at run time, on purpose:
  * a static import would be serialized into the state with the provider. */
 import type * as pulumi from "@pulumi/pulumi";
+import type { ProviderKind } from "../core";
 
 /** Property bags as the engine hands them over (inputs or outputs of one resource). */
 type Props = Record<string, unknown>;
-
-/** Which implementation a provider forwards to. */
-export type ProviderKind = "task" | "taskThread";
 
 /** The methods of a dynamic provider that forward to the installed implementation of `kind`. */
 export function forwardingMethods(kind: ProviderKind) {

@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { THREAD_OUTPUT_FIELDS } from "./fields";
+import { THREAD_OUTPUT_FIELDS, type OnBlocked, type ThreadMode } from "../core";
 import type { Execution, Metadata, TaskStatus, ThreadStatus } from "../client/schemas";
 import * as taskThreadProvider from "./providers/task-thread";
-import type { OnBlocked, ThreadMode } from "./task-thread-provider";
 
 /** Inputs of a {@link TaskThread}. */
 export interface TaskThreadArgs {

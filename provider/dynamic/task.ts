@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { TASK_OUTPUT_FIELDS } from "./fields";
+import { TASK_OUTPUT_FIELDS } from "../core";
 import type { Metadata, TaskPriority, TaskStatus } from "../client/schemas";
 import * as taskProvider from "./providers/task";
 

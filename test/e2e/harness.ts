@@ -10,6 +10,7 @@ import {
   LocalWorkspace,
   type ConfigMap,
   type EngineEvent,
+  type ProjectSettings,
   type PulumiFn,
   type Stack,
 } from "@pulumi/pulumi/automation";
@@ -51,7 +52,15 @@ export interface HarnessOptions {
   /** Extra environment of the engine and the provider process. */
   envVars?: Record<string, string>;
   projectName?: string;
+  /**
+   * Declare the `acp` provider plugin in the project, as a user's Pulumi.yaml does
+   * (`plugins: providers: [{ name: acp, path: node_modules/pulumi-acp/plugin }]`).
+   */
+  acpPlugin?: boolean;
 }
+
+/** The directory of the `acp` provider plugin in the installed package. */
+export const ACP_PLUGIN_DIR = path.join(REPO_ROOT, "node_modules", "pulumi-acp", "plugin");
 
 export interface OperationResult {
   outputs: Record<string, unknown>;
@@ -90,9 +99,18 @@ export class Harness {
     // The stack's program calls whichever program the harness holds at the time.
     const self: { harness?: Harness } = {};
     const program: PulumiFn = () => (self.harness as Harness).program();
+    const projectName = opts.projectName ?? "acp-e2e";
+    const projectSettings = opts.acpPlugin
+      ? // `plugins` is a Pulumi.yaml setting that the Automation API's type does not list.
+        ({
+          name: projectName,
+          runtime: "nodejs",
+          plugins: { providers: [{ name: "acp", path: ACP_PLUGIN_DIR }] },
+        } as ProjectSettings)
+      : undefined;
     const stack = await LocalWorkspace.createOrSelectStack(
-      { projectName: opts.projectName ?? "acp-e2e", stackName: "test", program },
-      { workDir, envVars, pulumiCommand: await localPulumiCommand(binDir) },
+      { projectName, stackName: "test", program },
+      { workDir, envVars, projectSettings, pulumiCommand: await localPulumiCommand(binDir) },
     );
     const harness = new Harness(emulator, baseUrl, stack, workDir, opts.program);
     const config: ConfigMap = { ...opts.config };
@@ -183,10 +201,16 @@ export class Harness {
     return files.map((f) => fs.readFileSync(f, "utf8")).join("\n");
   }
 
-  /** Resources of one type in the exported state. */
-  async stateResources(type: "acp:Task" | "acp:TaskThread"): Promise<Array<StateResource>> {
+  /**
+   * Resources of one type in the exported state: the dynamic resources' (`acp:Task`) or the
+   * plugin's (`acp:index:Task`).
+   */
+  async stateResources(
+    type: "acp:Task" | "acp:TaskThread" | "acp:index:Task" | "acp:index:TaskThread",
+  ): Promise<Array<StateResource>> {
     const { resources } = await this.exportState();
-    return resources.filter((r) => r.type === `pulumi-nodejs:dynamic/${type}`);
+    const token = type.startsWith("acp:index:") ? type : `pulumi-nodejs:dynamic/${type}`;
+    return resources.filter((r) => r.type === token);
   }
 
   /** Tears everything down: stack, emulator, files. Safe to call twice. */

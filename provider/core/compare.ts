@@ -1,4 +1,5 @@
-/** Value helpers shared by the providers' check and diff. */
+/** Value helpers shared by the providers' check and diff, and their idempotency keys. */
+import { createHash } from "node:crypto";
 
 /** What the engine sends in place of a value not known until apply (during preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -88,4 +89,13 @@ export function definedOnly<T extends Record<string, unknown>>(obj: T): Partial<
   return Object.fromEntries(
     Object.entries(obj).filter(([, v]) => v !== undefined && v !== null),
   ) as Partial<T>;
+}
+
+/**
+ * An Idempotency-Key stable for what `parts` name (a resource's key, the request's body): the
+ * prefix and the first `hexLength` hex digits of the SHA-256 of the parts joined by NUL.
+ */
+export function stableKey(prefix: string, hexLength: number, parts: readonly string[]): string {
+  const digest = createHash("sha256").update(parts.join("\0")).digest("hex");
+  return `${prefix}${digest.slice(0, hexLength)}`;
 }

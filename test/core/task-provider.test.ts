@@ -1,6 +1,6 @@
 /** check and diff of the Task provider, called directly (no engine, no network). */
-import { TaskProviderImpl, createIdempotencyKey } from "../../provider/dynamic/task-provider";
-import { UNKNOWN } from "../../provider/dynamic/compare";
+import { TaskProviderImpl, createIdempotencyKey } from "../../provider/core/task/provider";
+import { UNKNOWN } from "../../provider/core/compare";
 
 const impl = new TaskProviderImpl();
 const check = (news: Record<string, unknown>) => impl.check({}, news);

@@ -1,6 +1,6 @@
 /** check and diff of the TaskThread provider, called directly (no engine, no network). */
-import { TaskThreadProviderImpl } from "../../provider/dynamic/task-thread-provider";
-import { UNKNOWN } from "../../provider/dynamic/compare";
+import { TaskThreadProviderImpl } from "../../provider/core/task-thread/provider";
+import { UNKNOWN } from "../../provider/core/compare";
 
 const impl = new TaskThreadProviderImpl();
 const failuresOf = async (news: Record<string, unknown>) =>

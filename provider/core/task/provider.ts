@@ -1,9 +1,8 @@
 /**
- * The implementation behind `Task`: check, diff, create, read, update and delete of one ACP
- * task. Loaded by package name inside the provider process (see shim.ts), never serialized.
+ * The Task provider core: check, diff, create, read, update and delete of one ACP task, for
+ * both front doors (the dynamic resource and the `acp` plugin). Its field knowledge comes from
+ * the table in ./fields.ts.
  */
-import { createHash } from "node:crypto";
-import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
   AcpError,
@@ -13,76 +12,36 @@ import {
   NonBlank,
   NotFoundError,
   TaskCreateParams,
-  TaskPriority,
   TaskStatus,
   TASK_CREATE_STATUSES,
   type Task as ApiTask,
   type TaskUpdateParams,
-} from "../client";
-import { acpClient } from "./settings";
+} from "../../client";
+import { acpClient } from "../settings";
 import {
   canonicalJson,
-  containsUnknown,
-  deepEqual,
   definedOnly,
   firstDuplicate,
-  sameInstant,
-  sameSet,
+  stableKey,
   UNKNOWN,
   withoutUnknowns,
-} from "./compare";
-import { checkFailures, describeError } from "./errors";
-import { TASK_INPUT_FIELDS, type TaskInputField } from "./fields";
+} from "../compare";
+import { checkFailures, describeError } from "../errors";
+import { diffFields, fieldEqual, fieldsWhere, type FieldPolicy } from "../fields";
+import type { CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult } from "../types";
+import { TASK_FIELDS, TASK_INPUT_FIELDS, type TaskInputField } from "./fields";
 
 export { TASK_INPUT_FIELDS, type TaskInputField };
-
-/** Changing one of these makes a new task: a task does not move between projects. */
-export const TASK_REPLACE_FIELDS = ["projectId", "adoptExistingId"] as const;
-
-/**
- * Fields that can be cleared on the server (PATCH with null) when a program stops setting them:
- * all but the title (required), status, priority and sortOrder (the API gives them defaults)
- * and projectId (a change of project replaces the task).
- */
-const CLEARABLE_FIELDS: ReadonlySet<string> = new Set(
-  TASK_INPUT_FIELDS.filter(
-    (f) => !["title", "status", "priority", "sortOrder", "projectId"].includes(f),
-  ),
-);
-
-const DATE_FIELDS: ReadonlySet<string> = new Set([
-  "scheduledStartAt",
-  "scheduledEndAt",
-  "dueAt",
-  "completedAt",
-]);
 
 /** How long a delete waits for the tasks that depend on it to be deleted, and how often it tries. */
 const DEPENDENTS_WAIT_MS = 30_000;
 const DEPENDENTS_POLL_MS = 500;
 
-/** Inputs of the Task provider, as the engine hands them over (after check). */
-export interface TaskProviderInputs {
-  title: string;
-  description?: string;
-  projectId?: string;
-  releaseId?: string;
-  sprintId?: string;
-  status?: TaskStatus;
-  priority?: TaskPriority;
-  assigneeAgentId?: string;
-  dependencyIds?: string[];
-  scheduledStartAt?: string;
-  scheduledEndAt?: string;
-  dueAt?: string;
-  completedAt?: string;
-  sortOrder?: number;
-  metadata?: Record<string, unknown>;
-  /** Adopt this existing task instead of creating one. */
-  adoptExistingId?: string;
+/** A Task's inputs as the engine hands them over (after check). */
+export type TaskProviderInputs = z.infer<typeof TaskInputs> & {
   /** `<project>/<stack>/<resource name>`: makes the create request's idempotency key stable. */
   __acpKey?: string;
-}
+};
 
 /** Outputs: every field the API returned (but `id`), and which fields the program manages. */
 export type TaskProviderOutputs = Omit<ApiTask, "id"> & {
@@ -92,44 +51,43 @@ export type TaskProviderOutputs = Omit<ApiTask, "id"> & {
 };
 
 /**
- * What check accepts: the create request's fields (the API's own schema), with every status
- * (the provider reaches `in_review` with an update) and the provider's own inputs. Strict: a
- * misspelt property is reported, not silently ignored.
+ * A Task's inputs: the create request's fields that the table names as inputs (the API's own
+ * schema), with every status (the provider reaches `in_review` with an update) and the
+ * provider's own inputs. Strict: a misspelt property is reported, not silently ignored.
  */
-const TaskInputsSchema = TaskCreateParams.omit({
-  linkedThreadIds: true,
-  lastStartedThreadId: true,
-}).extend({
+export const TaskInputs = TaskCreateParams.pick(
+  Object.fromEntries(TASK_INPUT_FIELDS.map((f) => [f, true])) as { [K in TaskInputField]: true },
+).extend({
   title: z.string({ error: "is required: give the task a non-empty title" }).pipe(NonBlank),
   status: TaskStatus.optional(),
   adoptExistingId: Id.optional(),
-  __acpKey: z.string().optional(),
-  __provider: z.string().optional(),
 });
+
+/** What check accepts: the inputs and the resource's key (see TaskProviderInputs.__acpKey). */
+const TaskCheckSchema = TaskInputs.extend({ __acpKey: z.string().optional() });
 
 function managedFieldsOf(inputs: Record<string, unknown>): string[] {
   return TASK_INPUT_FIELDS.filter((f) => inputs[f] !== undefined && inputs[f] !== null);
 }
 
-function fieldEqual(field: string, a: unknown, b: unknown): boolean {
-  if (field === "dependencyIds") return sameSet(a as string[], b as string[]);
-  if (field === "metadata") return deepEqual(a ?? {}, b ?? {});
-  if (DATE_FIELDS.has(field)) return sameInstant(a as string, b as string);
-  return a === b;
+/** What the state keeps that the API does not hold: the table's `state` inputs, and the resource's key. */
+const RECORDED = [...fieldsWhere(TASK_FIELDS, (p) => p.source === "state"), "__acpKey"];
+/** What the provider computes: not the API's. */
+const COMPUTED = fieldsWhere(TASK_FIELDS, (p) => p.source === "provider");
+
+/** The recorded values (see RECORDED) among `values`. */
+function recordedOf(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(RECORDED.filter((f) => values[f]).map((f) => [f, values[f]]));
 }
 
 /** Builds the state's outputs from a task the API returned. */
 export function taskOutputs(
   task: ApiTask,
   managedFields: string[],
-  extra: { adoptExistingId?: string; __acpKey?: string },
+  recorded: Record<string, unknown>,
 ): TaskProviderOutputs {
   const { id: _id, ...fields } = definedOnly(task);
-  const outs: Record<string, unknown> = fields;
-  outs.managedFields = managedFields;
-  if (extra.adoptExistingId) outs.adoptExistingId = extra.adoptExistingId;
-  if (extra.__acpKey) outs.__acpKey = extra.__acpKey;
-  return outs as TaskProviderOutputs;
+  return { ...fields, managedFields, ...recordedOf(recorded) } as TaskProviderOutputs;
 }
 
 /** The fields of a task that a program manages, as inputs (what refresh writes back). */
@@ -140,9 +98,7 @@ function liveInputs(task: ApiTask, managed: readonly string[], olds: Record<stri
     if (value !== undefined && value !== null) inputs[field] = value;
   }
   inputs.title ??= task.title;
-  if (olds.adoptExistingId) inputs.adoptExistingId = olds.adoptExistingId;
-  if (olds.__acpKey) inputs.__acpKey = olds.__acpKey;
-  return inputs;
+  return { ...inputs, ...recordedOf(olds) };
 }
 
 /**
@@ -155,26 +111,18 @@ export function createIdempotencyKey(
   body: TaskCreateParams,
 ): string | undefined {
   if (!acpKey) return undefined;
-  const digest = createHash("sha256")
-    .update(acpKey)
-    .update("\0")
-    .update(canonicalJson(body))
-    .digest("hex");
-  return `pulumi-acp-task-${digest.slice(0, 48)}`;
+  return stableKey("pulumi-acp-task-", 48, [acpKey, canonicalJson(body)]);
 }
 
 /** The Task provider's implementation. */
 export class TaskProviderImpl {
-  async check(
-    _olds: Record<string, unknown>,
-    news: Record<string, unknown>,
-  ): Promise<pulumi.dynamic.CheckResult> {
+  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult> {
     // An unknown title is still a title.
     const known = {
       ...withoutUnknowns(news),
       ...(news.title === UNKNOWN ? { title: "unknown" } : {}),
     };
-    const failures = checkFailures(TaskInputsSchema.safeParse(known));
+    const failures = checkFailures(TaskCheckSchema.safeParse(known));
     const deps = Array.isArray(news.dependencyIds) ? (news.dependencyIds as unknown[]) : [];
     const knownDeps = deps.filter((d): d is string => typeof d === "string" && d !== UNKNOWN);
     const duplicate = firstDuplicate(knownDeps);
@@ -214,30 +162,13 @@ export class TaskProviderImpl {
     id: string,
     olds: TaskProviderOutputs & Record<string, unknown>,
     news: TaskProviderInputs & Record<string, unknown>,
-  ): Promise<pulumi.dynamic.DiffResult> {
-    const replaces: string[] = [];
-    const changed: string[] = [];
-    const previouslyManaged = new Set(olds.managedFields ?? []);
-    for (const field of [...TASK_INPUT_FIELDS, "adoptExistingId"] as const) {
-      const next = news[field];
-      const prev = olds[field];
-      const isReplace = (TASK_REPLACE_FIELDS as readonly string[]).includes(field);
-      let differs: boolean;
-      if (next === undefined || next === null) {
-        // Unset is unmanaged: a field the program never set is the server's business; one it
-        // stops setting is cleared where the API can clear it, and otherwise left alone.
-        differs =
-          previouslyManaged.has(field) &&
-          (CLEARABLE_FIELDS.has(field) || isReplace) &&
-          prev != null;
-        if (field === "adoptExistingId") differs = olds.adoptExistingId !== undefined;
-      } else if (containsUnknown(next)) {
-        differs = true;
-      } else {
-        differs = !fieldEqual(field, next, prev);
-      }
-      if (differs) (isReplace ? replaces : changed).push(field);
-    }
+  ): Promise<DiffResult> {
+    const { replaces, changed } = diffFields(
+      TASK_FIELDS,
+      olds,
+      news,
+      new Set(olds.managedFields ?? []),
+    );
     if (Array.isArray(news.dependencyIds) && news.dependencyIds.includes(id)) {
       throw new Error(
         `dependencyIds: the task ${id} cannot depend on itself; remove ${id} from dependencyIds`,
@@ -250,10 +181,18 @@ export class TaskProviderImpl {
     };
   }
 
-  async create(inputs: TaskProviderInputs): Promise<pulumi.dynamic.CreateResult> {
+  /**
+   * Creates the task (or adopts `adoptExistingId`). `resourceKey` stands in for an `__acpKey`
+   * input where the front door knows the resource's name without one (the plugin's URN).
+   */
+  async create(
+    inputs: TaskProviderInputs,
+    context: { resourceKey?: string } = {},
+  ): Promise<CreateResult> {
     const client = acpClient();
     const managed = managedFieldsOf(inputs as unknown as Record<string, unknown>);
-    const extra = { adoptExistingId: inputs.adoptExistingId, __acpKey: inputs.__acpKey };
+    const extra = recordedOf(inputs);
+    const resourceKey = inputs.__acpKey ?? context.resourceKey;
     if (inputs.adoptExistingId) {
       return this.adopt(inputs, managed, extra);
     }
@@ -273,7 +212,7 @@ export class TaskProviderImpl {
     if (lateStatus) delete body.status;
     let task: ApiTask;
     try {
-      task = await this.createOnce(body, createIdempotencyKey(inputs.__acpKey, body));
+      task = await this.createOnce(body, createIdempotencyKey(resourceKey, body));
     } catch (err) {
       throw describeError(err, `creating task "${inputs.title}"`);
     }
@@ -322,8 +261,8 @@ export class TaskProviderImpl {
   private async adopt(
     inputs: TaskProviderInputs,
     managed: string[],
-    extra: { adoptExistingId?: string; __acpKey?: string },
-  ): Promise<pulumi.dynamic.CreateResult> {
+    extra: Record<string, unknown>,
+  ): Promise<CreateResult> {
     const client = acpClient();
     const taskId = inputs.adoptExistingId as string;
     let task: ApiTask;
@@ -348,7 +287,7 @@ export class TaskProviderImpl {
     return { id: taskId, outs: taskOutputs(task, managed, extra) };
   }
 
-  async read(id: string, props: Record<string, unknown> = {}): Promise<pulumi.dynamic.ReadResult> {
+  async read(id: string, props: Record<string, unknown> = {}): Promise<ReadResult> {
     let task: ApiTask;
     try {
       task = await acpClient().tasks.retrieve(id);
@@ -358,10 +297,7 @@ export class TaskProviderImpl {
       throw describeError(err, `reading task ${id}`);
     }
     const managed = Array.isArray(props.managedFields) ? (props.managedFields as string[]) : [];
-    const extra = {
-      adoptExistingId: props.adoptExistingId as string | undefined,
-      __acpKey: props.__acpKey as string | undefined,
-    };
+    const extra = recordedOf(props);
     return {
       id,
       props: taskOutputs(task, managed, extra),
@@ -373,12 +309,15 @@ export class TaskProviderImpl {
     id: string,
     olds: TaskProviderOutputs & Record<string, unknown>,
     news: TaskProviderInputs & Record<string, unknown>,
-  ): Promise<pulumi.dynamic.UpdateResult> {
+  ): Promise<UpdateResult> {
     const managed = managedFieldsOf(news);
-    const extra = { adoptExistingId: news.adoptExistingId, __acpKey: news.__acpKey };
+    const extra = recordedOf(news);
     const patch = patchFor(managed, news, olds as ApiTask, new Set(olds.managedFields ?? []));
     if (Object.keys(patch).length === 0) {
-      const { managedFields: _m, adoptExistingId: _a, __acpKey: _k, ...task } = olds;
+      // Nothing to send: the task is as recorded, less what the state alone holds.
+      const task = Object.fromEntries(
+        Object.entries(olds).filter(([f]) => !RECORDED.includes(f) && !COMPUTED.includes(f)),
+      );
       return { outs: taskOutputs(task as ApiTask, managed, extra) };
     }
     let task: ApiTask;
@@ -424,15 +363,18 @@ function patchFor(
 ): TaskUpdateParams {
   const patch: Record<string, unknown> = {};
   const live = current as Record<string, unknown>;
+  const policies: Record<string, FieldPolicy> = TASK_FIELDS;
   for (const field of managed) {
-    if (!fieldEqual(field, news[field], live[field])) patch[field] = news[field];
+    const policy = policies[field];
+    // A field that does not update in place (the project) replaces the task instead (see diff).
+    if (policy.inPlace && !fieldEqual(policy, news[field], live[field])) patch[field] = news[field];
   }
   for (const field of previouslyManaged) {
-    if (!managed.includes(field) && CLEARABLE_FIELDS.has(field) && live[field] != null) {
-      patch[field] = field === "dependencyIds" ? [] : null;
+    const policy = policies[field];
+    if (!managed.includes(field) && policy?.clearable && live[field] != null) {
+      patch[field] = policy.clearWith ?? null;
     }
   }
-  delete patch.projectId; // a change of project replaces the task (see diff)
   return patch as TaskUpdateParams;
 }
 

@@ -1,6 +1,6 @@
 /** The provider process's settings and its one client. */
 import type * as pulumi from "@pulumi/pulumi";
-import { acpClient, configureFromStack } from "../../provider/dynamic/settings";
+import { acpClient, configureFromStack } from "../../provider/core/settings";
 
 function req(config: Record<string, string>): pulumi.dynamic.ConfigureRequest {
   return {

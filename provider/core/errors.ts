@@ -1,5 +1,4 @@
 /** How the providers turn validation results and API errors into messages a user can act on. */
-import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import {
   AuthenticationError,
@@ -7,11 +6,10 @@ import {
   NotFoundError,
   ValidationError,
 } from "../client";
+import type { CheckFailure } from "./types";
 
 /** Turns zod issues into the engine's per-property check failures. */
-export function checkFailures(
-  result: z.ZodSafeParseResult<unknown>,
-): pulumi.dynamic.CheckFailure[] {
+export function checkFailures(result: z.ZodSafeParseResult<unknown>): CheckFailure[] {
   if (result.success) return [];
   return result.error.issues.map((issue) => {
     if (issue.code === "unrecognized_keys") {

@@ -1,10 +1,9 @@
 /**
- * The implementation behind `TaskThread`: a thread in which an agent works on a task, started
- * with start-thread (the task's first thread) or run-thread (a new thread whose prompt runs
- * synchronously). Loaded by package name inside the provider process, never serialized.
+ * The TaskThread provider core: a thread in which an agent works on a task, started with
+ * start-thread (the task's first thread) or run-thread (a new thread whose prompt runs
+ * synchronously), for both front doors. Its field knowledge comes from the table in ./fields.ts.
  */
-import { createHash, randomUUID } from "node:crypto";
-import type * as pulumi from "@pulumi/pulumi";
+import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import {
   ConflictError,
@@ -15,120 +14,120 @@ import {
   type Execution,
   type Task as ApiTask,
   type Thread,
-} from "../client";
-import { acpClient } from "./settings";
+} from "../../client";
+import { acpClient } from "../settings";
 import {
   canonicalJson,
   containsUnknown,
-  deepEqual,
   definedOnly,
+  stableKey,
   UNKNOWN,
   withoutUnknowns,
-} from "./compare";
-import { checkFailures, describeError } from "./errors";
-import { THREAD_INPUT_FIELDS } from "./fields";
+} from "../compare";
+import { checkFailures, describeError } from "../errors";
+import { diffFields, fieldEqual, fieldsWhere, type FieldPolicy } from "../fields";
+import type { CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult } from "../types";
+import {
+  DEFAULT_POLL_INTERVAL_SECONDS,
+  DEFAULT_WAIT_TIMEOUT_SECONDS,
+  ON_BLOCKED,
+  THREAD_FIELDS,
+  THREAD_INPUT_FIELDS,
+  THREAD_MODES,
+  type OnBlocked,
+  type ThreadMode,
+} from "./fields";
 
-/** How a thread is made: `start` (start-thread) or `run` (run-thread). */
-export const THREAD_MODES = ["start", "run"] as const;
-export type ThreadMode = (typeof THREAD_MODES)[number];
+export {
+  DEFAULT_POLL_INTERVAL_SECONDS,
+  DEFAULT_WAIT_TIMEOUT_SECONDS,
+  ON_BLOCKED,
+  THREAD_MODES,
+  type OnBlocked,
+  type ThreadMode,
+};
 
-/** What to do when the task's dependencies are not all done. */
-export const ON_BLOCKED = ["fail", "wait"] as const;
-export type OnBlocked = (typeof ON_BLOCKED)[number];
+const POLICIES: Readonly<Record<string, FieldPolicy>> = THREAD_FIELDS;
+/** Inputs updated in place (`PATCH /v1/threads/{id}`). */
+const IN_PLACE_FIELDS = fieldsWhere(THREAD_FIELDS, (p) => p.input && p.inPlace === true);
+/** Inputs recorded as the program gave them: the API cannot return them. */
+const RECORDED_INPUTS = fieldsWhere(
+  THREAD_FIELDS,
+  (p) => p.input && (p.source === "state" || p.echo === true),
+);
+/** Outputs kept from the call that made the thread: the API cannot return them again. */
+const CALL_RESULTS = fieldsWhere(THREAD_FIELDS, (p) => p.source === "call");
 
-/** Inputs whose change makes a new thread. */
-export const THREAD_REPLACE_FIELDS = [
-  "taskId",
-  "mode",
-  "agentId",
-  "environmentId",
-  "message",
-] as const;
-/** Inputs updated in place (PATCH /v1/threads/{id}). */
-export const THREAD_UPDATE_FIELDS = ["title", "metadata"] as const;
-
-/** Default wait for a blocked task, in seconds, when `onBlocked` is `wait`. */
-export const DEFAULT_WAIT_TIMEOUT_SECONDS = 600;
-/** Default pause between two attempts on a blocked task, in seconds. */
-export const DEFAULT_POLL_INTERVAL_SECONDS = 2;
-
-export interface TaskThreadProviderInputs {
-  taskId: string;
-  mode?: ThreadMode;
-  agentId?: string;
-  environmentId?: string;
-  moveToInProgress?: boolean;
-  message?: string;
-  title?: string;
-  metadata?: Record<string, unknown>;
-  onBlocked?: OnBlocked;
-  waitTimeoutSeconds?: number;
-  pollIntervalSeconds?: number;
+/** A TaskThread's inputs as the engine hands them over (after check). */
+export type TaskThreadProviderInputs = z.infer<typeof TaskThreadInputs> & {
   /** `<project>/<stack>/<resource name>`: makes a start-thread's idempotency key stable. */
   __acpKey?: string;
-}
+};
 
 /**
- * What check accepts: the run-thread request's own fields (the API's schema) and the
- * provider's inputs. Strict: a misspelt property is reported.
+ * A TaskThread's inputs but the task: the run-thread request's own fields (the API's schema)
+ * and the provider's. Strict: a misspelt property is reported. A TaskGraph's and a sprint
+ * file's `thread` is this object.
  */
-const TaskThreadInputsSchema = RunThreadParams.pick({
+export const ThreadSettings = RunThreadParams.pick({
   agentId: true,
   environmentId: true,
   moveToInProgress: true,
   metadata: true,
   message: true,
-})
-  .extend({
-    taskId: z.string({ error: "is required: the id of the task to work on" }).pipe(Id),
-    mode: z.enum(THREAD_MODES).optional(),
-    title: z.string().optional(),
-    onBlocked: z.enum(ON_BLOCKED).optional(),
-    waitTimeoutSeconds: z
-      .number()
-      .finite()
-      .min(0, { error: "must be 0 or more seconds" })
-      .optional(),
-    pollIntervalSeconds: z
-      .number()
-      .finite()
-      .min(0.05, { error: "must be at least 0.05 seconds" })
-      .optional(),
-    __acpKey: z.string().optional(),
-    __provider: z.string().optional(),
-  })
-  .superRefine((v, ctx) => {
-    if (v.message !== undefined && (v.mode ?? "start") === "start") {
-      ctx.addIssue({
-        code: "custom",
-        path: ["message"],
-        message:
-          'is used only with mode "run" (start-thread takes no message): set mode: "run" or remove message',
-      });
-    }
-  });
+}).extend({
+  mode: z.enum(THREAD_MODES).optional(),
+  title: z.string().optional(),
+  onBlocked: z.enum(ON_BLOCKED).optional(),
+  waitTimeoutSeconds: z.number().finite().min(0, { error: "must be 0 or more seconds" }).optional(),
+  pollIntervalSeconds: z
+    .number()
+    .finite()
+    .min(0.05, { error: "must be at least 0.05 seconds" })
+    .optional(),
+});
+
+/** A TaskThread's inputs: the task to work on and the thread's settings. */
+export const TaskThreadInputs = ThreadSettings.extend({
+  taskId: z.string({ error: "is required: the id of the task to work on" }).pipe(Id),
+});
+
+/** A message is the prompt of a run: start-thread takes none. */
+function messageNeedsRun(v: { mode?: ThreadMode; message?: string }, ctx: z.RefinementCtx): void {
+  if (v.message !== undefined && (v.mode ?? "start") === "start") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["message"],
+      message:
+        'is used only with mode "run" (start-thread takes no message): set mode: "run" or remove message',
+    });
+  }
+}
+
+/** What check accepts: the inputs and the resource's key (see TaskThreadProviderInputs.__acpKey). */
+const TaskThreadCheckSchema = TaskThreadInputs.extend({
+  __acpKey: z.string().optional(),
+}).superRefine(messageNeedsRun);
 
 function threadOutputs(
   thread: Thread,
   inputs: TaskThreadProviderInputs,
   extra: { task?: ApiTask | null; execution?: Execution | null; subtaskIds?: string[] },
 ): Record<string, unknown> {
-  // `task` in a thread is the thread's prompt text; the resource's `taskId` is the task's id.
-  const { id: _id, task: prompt, ...fields } = definedOnly(thread);
-  const outs: Record<string, unknown> = fields;
-  if (prompt !== undefined) outs.prompt = prompt;
-  outs.taskId = inputs.taskId;
-  outs.mode = inputs.mode ?? "start";
-  for (const key of [
-    "message",
-    "moveToInProgress",
-    "onBlocked",
-    "waitTimeoutSeconds",
-    "pollIntervalSeconds",
-    "agentId",
-    "environmentId",
-  ] as const) {
-    if (inputs[key] !== undefined) outs[key] = inputs[key];
+  const outs: Record<string, unknown> = { ...definedOnly(thread) };
+  delete outs.id;
+  // A renamed property (the thread's `task` is its prompt text; the resource's `taskId` is the
+  // task's id) is recorded under the resource's name only.
+  for (const [field, policy] of Object.entries(POLICIES)) {
+    if (!policy.apiName) continue;
+    const value = outs[policy.apiName];
+    delete outs[policy.apiName];
+    if (value !== undefined) outs[field] = value;
+  }
+  const given = inputs as unknown as Record<string, unknown>;
+  for (const field of RECORDED_INPUTS) {
+    const value = given[field] ?? POLICIES[field].default;
+    if (value !== undefined) outs[field] = value;
   }
   if (extra.task?.status) outs.taskStatus = extra.task.status;
   if (extra.execution) outs.execution = definedOnly(extra.execution);
@@ -137,16 +136,13 @@ function threadOutputs(
 }
 
 /** The stable part of a start-thread's Idempotency-Key, when the resource has a key. */
-function threadStartKey(inputs: TaskThreadProviderInputs, body: object): string | undefined {
-  if (!inputs.__acpKey) return undefined;
-  const digest = createHash("sha256")
-    .update(inputs.__acpKey)
-    .update("\0")
-    .update(inputs.taskId)
-    .update("\0")
-    .update(canonicalJson(body))
-    .digest("hex");
-  return `pulumi-acp-start-${digest.slice(0, 40)}`;
+function threadStartKey(
+  resourceKey: string | undefined,
+  taskId: string,
+  body: object,
+): string | undefined {
+  if (!resourceKey) return undefined;
+  return stableKey("pulumi-acp-start-", 40, [resourceKey, taskId, canonicalJson(body)]);
 }
 
 async function threadExists(threadId: string): Promise<boolean> {
@@ -164,7 +160,7 @@ async function threadExists(threadId: string): Promise<boolean> {
  * cannot be read back from the API: carry it over from the previous outputs.
  */
 function keepCallResults(outs: Record<string, unknown>, previous: Record<string, unknown>): void {
-  for (const key of ["taskStatus", "execution", "subtaskIds"]) {
+  for (const key of CALL_RESULTS) {
     if (previous[key] !== undefined) outs[key] = previous[key];
   }
 }
@@ -173,14 +169,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The TaskThread provider's implementation. */
 export class TaskThreadProviderImpl {
-  async check(
-    _olds: Record<string, unknown>,
-    news: Record<string, unknown>,
-  ): Promise<pulumi.dynamic.CheckResult> {
+  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult> {
     return {
       inputs: news,
       failures: checkFailures(
-        TaskThreadInputsSchema.safeParse({
+        TaskThreadCheckSchema.safeParse({
           ...withoutUnknowns(news),
           // A task id not known yet is still a task id.
           ...(containsUnknown(news.taskId) ? { taskId: "unknown" } : {}),
@@ -193,32 +186,15 @@ export class TaskThreadProviderImpl {
     _id: string,
     olds: Record<string, unknown>,
     news: TaskThreadProviderInputs & Record<string, unknown>,
-  ): Promise<pulumi.dynamic.DiffResult> {
-    const replaces: string[] = [];
-    const changed: string[] = [];
-    for (const field of THREAD_REPLACE_FIELDS) {
-      const next = field === "mode" ? (news.mode ?? "start") : news[field];
-      // An agent or environment the program does not set is whatever the API chose.
-      if (next === undefined && (field === "agentId" || field === "environmentId")) continue;
-      if (containsUnknown(next) || next !== olds[field]) replaces.push(field);
-    }
+  ): Promise<DiffResult> {
+    // An imported thread has no record of how it was made (its mode and prompt): it takes the
+    // program's, instead of being replaced for them.
+    const recorded = olds.mode === undefined ? { ...olds, ...importedSettings(news) } : olds;
+    const { replaces, changed } = diffFields(THREAD_FIELDS, recorded, news);
     // A run whose agent failed is run again by the next update.
     const execution = olds.execution as Execution | undefined;
     if (execution && execution.success === false && !replaces.includes("message"))
       replaces.push("message");
-    for (const field of THREAD_UPDATE_FIELDS) {
-      const next = news[field];
-      if (next === undefined) continue; // unset is unmanaged
-      if (containsUnknown(next) || !deepEqual(next, olds[field])) changed.push(field);
-    }
-    for (const field of [
-      "moveToInProgress",
-      "onBlocked",
-      "waitTimeoutSeconds",
-      "pollIntervalSeconds",
-    ]) {
-      if (news[field] !== olds[field]) changed.push(field);
-    }
     // A task has one start-thread: the old thread must go before a new one can be started.
     const startMode = (olds.mode ?? "start") === "start" || (news.mode ?? "start") === "start";
     return {
@@ -228,7 +204,14 @@ export class TaskThreadProviderImpl {
     };
   }
 
-  async create(inputs: TaskThreadProviderInputs): Promise<pulumi.dynamic.CreateResult> {
+  /**
+   * Starts or runs the thread. `resourceKey` stands in for an `__acpKey` input where the front
+   * door knows the resource's name without one (the plugin's URN).
+   */
+  async create(
+    inputs: TaskThreadProviderInputs,
+    context: { resourceKey?: string } = {},
+  ): Promise<CreateResult> {
     const client = acpClient();
     const mode = inputs.mode ?? "start";
     const common = {
@@ -250,7 +233,9 @@ export class TaskThreadProviderImpl {
     // answer was lost, even to a killed engine, is answered with the thread it started. Each
     // attempt on a blocked task has its own key: a refusal must not be replayed to the next.
     // A run's key is fresh: running a prompt again is what replacing a run thread asks for.
-    let startKey = mode === "start" ? threadStartKey(inputs, common) : undefined;
+    const resourceKey = inputs.__acpKey ?? context.resourceKey;
+    let startKey =
+      mode === "start" ? threadStartKey(resourceKey, inputs.taskId, common) : undefined;
     for (let attempt = 1; ; attempt++) {
       try {
         const idempotencyKey = startKey
@@ -341,33 +326,54 @@ export class TaskThreadProviderImpl {
     }
   }
 
-  async read(id: string, props: Record<string, unknown> = {}): Promise<pulumi.dynamic.ReadResult> {
+  /**
+   * Reads the thread. With no recorded state (an import), `id` is `<taskId>/<threadId>`: a
+   * thread alone does not name its task, and the task is a TaskThread's required input.
+   */
+  async read(id: string, props: Record<string, unknown> = {}): Promise<ReadResult> {
+    let threadId = id;
+    let recorded = props;
+    if (props.taskId === undefined) {
+      const parts = id.split("/");
+      if (parts.length !== 2 || !parts[0] || !parts[1]) {
+        throw new Error(
+          `importing a TaskThread: the id "${id}" is not <taskId>/<threadId>; give the task's id and the thread's id, e.g. task_123/thr_456`,
+        );
+      }
+      [recorded, threadId] = [{ taskId: parts[0] }, parts[1]];
+    }
     let thread: Thread;
     try {
-      thread = await acpClient().threads.retrieve(id);
+      thread = await acpClient().threads.retrieve(threadId);
     } catch (err) {
       if (NotFoundError.isInstance(err)) return { id: "" };
-      throw describeError(err, `reading thread ${id}`);
+      throw describeError(err, `reading thread ${threadId}`);
     }
-    const inputs = pickInputs(props);
+    const inputs = pickInputs(recorded);
     const outs = threadOutputs(thread, inputs as TaskThreadProviderInputs, {});
-    keepCallResults(outs, props);
+    // An imported thread's mode is unknown (see diff): none is recorded.
+    if (recorded.mode === undefined) delete outs.mode;
+    keepCallResults(outs, recorded);
     const liveInputs: Record<string, unknown> = { ...inputs };
-    if (inputs.title !== undefined && thread.title != null) liveInputs.title = thread.title;
-    if (inputs.metadata !== undefined && thread.metadata != null)
-      liveInputs.metadata = thread.metadata;
-    return { id, props: outs, inputs: liveInputs };
+    const live = outs as Record<string, unknown>;
+    for (const field of IN_PLACE_FIELDS) {
+      if (inputs[field as keyof typeof inputs] !== undefined && live[field] != null)
+        liveInputs[field] = live[field];
+    }
+    return { id: threadId, props: outs, inputs: liveInputs };
   }
 
   async update(
     id: string,
     olds: Record<string, unknown>,
     news: TaskThreadProviderInputs & Record<string, unknown>,
-  ): Promise<pulumi.dynamic.UpdateResult> {
+  ): Promise<UpdateResult> {
     const patch: Record<string, unknown> = {};
-    if (news.title !== undefined && news.title !== olds.title) patch.title = news.title;
-    if (news.metadata !== undefined && !deepEqual(news.metadata, olds.metadata))
-      patch.metadata = news.metadata;
+    for (const field of IN_PLACE_FIELDS) {
+      const next = news[field];
+      if (next !== undefined && !fieldEqual(POLICIES[field], next, olds[field]))
+        patch[field] = next;
+    }
     let thread: Thread;
     try {
       thread =
@@ -390,6 +396,11 @@ export class TaskThreadProviderImpl {
       throw describeError(err, `deleting thread ${id}`);
     }
   }
+}
+
+/** How an imported thread was made, taken from the program (see diff). */
+function importedSettings(news: Record<string, unknown>): Record<string, unknown> {
+  return { mode: news.mode ?? THREAD_FIELDS.mode.default, message: news.message };
 }
 
 function pickInputs(props: Record<string, unknown>): Partial<TaskThreadProviderInputs> {

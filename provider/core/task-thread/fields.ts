@@ -1,0 +1,150 @@
+/**
+ * The TaskThread's field-policy table: every property of an `acp:TaskThread`, once (see
+ * ../fields.ts). A thread is made by start-thread or run-thread; only its title and metadata
+ * can change in place (`PATCH /v1/threads/{id}`); what the call returned is kept.
+ */
+import { z } from "zod";
+import { Execution, TaskStatus } from "../../client/schemas";
+import { fieldsWhere, type FieldTable } from "../fields";
+
+/** How a thread is made: `start` (start-thread) or `run` (run-thread). */
+export const THREAD_MODES = ["start", "run"] as const;
+/** How a thread is made: `start` (start-thread) or `run` (run-thread). */
+export type ThreadMode = (typeof THREAD_MODES)[number];
+
+/** What to do when the task's dependencies are not all done. */
+export const ON_BLOCKED = ["fail", "wait"] as const;
+/** What to do when the task's dependencies are not all done. */
+export type OnBlocked = (typeof ON_BLOCKED)[number];
+
+/** Default wait for a blocked task, in seconds, when `onBlocked` is `wait`. */
+export const DEFAULT_WAIT_TIMEOUT_SECONDS = 600;
+/** Default pause between two attempts on a blocked task, in seconds. */
+export const DEFAULT_POLL_INTERVAL_SECONDS = 2;
+
+/** Every property of a TaskThread, in registration order. */
+export const THREAD_FIELDS = {
+  taskId: {
+    input: true,
+    source: "state",
+    replaces: true,
+    required: true,
+    doc: "The task to work on. Changing it replaces the thread.",
+  },
+  mode: {
+    input: true,
+    source: "state",
+    replaces: true,
+    default: "start",
+    doc: "`start` (default): start-thread, the task's first thread (409 if it has one already). `run`: run-thread, a new thread whose prompt the agent runs synchronously during up. Changing it replaces the thread.",
+  },
+  agentId: {
+    input: true,
+    source: "api",
+    replaces: true,
+    echo: true,
+    doc: "Agent to work on the task. Unset: the API's choice. Changing it replaces the thread.",
+  },
+  environmentId: {
+    input: true,
+    source: "api",
+    replaces: true,
+    echo: true,
+    doc: "Computer the agent works on. Unset: the API's choice. Changing it replaces the thread.",
+  },
+  moveToInProgress: {
+    input: true,
+    source: "state",
+    doc: "Move the task to in_progress when the thread starts. Default false.",
+  },
+  message: {
+    input: true,
+    source: "state",
+    replaces: true,
+    doc: "Prompt of a `run` thread (default: the task's own text). Changing it replaces the thread.",
+  },
+  title: { input: true, source: "api", inPlace: true, doc: "Thread title; updated in place." },
+  metadata: {
+    input: true,
+    source: "api",
+    inPlace: true,
+    compare: "deep",
+    doc: "Free-form JSON metadata; updated in place.",
+  },
+  onBlocked: {
+    input: true,
+    source: "state",
+    doc: "When the task's dependencies are not all done: `fail` (default) fails at once; `wait` tries again every pollIntervalSeconds until waitTimeoutSeconds have passed.",
+  },
+  waitTimeoutSeconds: {
+    input: true,
+    source: "state",
+    doc: `How long \`wait\` waits, in seconds. Default ${DEFAULT_WAIT_TIMEOUT_SECONDS}.`,
+  },
+  pollIntervalSeconds: {
+    input: true,
+    source: "state",
+    doc: `Pause between attempts while waiting, in seconds. Default ${DEFAULT_POLL_INTERVAL_SECONDS}.`,
+  },
+  status: {
+    input: false,
+    source: "api",
+    doc: "The thread's lifecycle status: active, running, completed, failed or cancelled.",
+  },
+  projectId: { input: false, source: "api", doc: "Project of the thread." },
+  appId: { input: false, source: "api", doc: "App of the thread." },
+  prompt: {
+    input: false,
+    source: "api",
+    apiName: "task",
+    doc: "The thread's prompt text (the API's `thread.task`).",
+  },
+  messageCount: { input: false, source: "api", doc: "Messages in the thread." },
+  lastMessageAt: {
+    input: false,
+    source: "api",
+    doc: "When the last message was posted (ISO 8601).",
+  },
+  lastMessagePreview: { input: false, source: "api", doc: "The start of the last message." },
+  inputTokens: { input: false, source: "api", doc: "Input tokens used by the thread." },
+  outputTokens: { input: false, source: "api", doc: "Output tokens used by the thread." },
+  totalCost: { input: false, source: "api", doc: "Cost of the thread." },
+  environmentMinutes: { input: false, source: "api", doc: "Minutes of computer time used." },
+  environmentName: { input: false, source: "api", doc: "Name of the computer." },
+  agentName: { input: false, source: "api", doc: "Name of the agent." },
+  teamExecution: {
+    input: false,
+    source: "api",
+    doc: "Team execution details, when a team of agents runs the thread.",
+  },
+  subagentActivity: { input: false, source: "api", doc: "Activity of the team's subagents." },
+  createdAt: { input: false, source: "api", doc: "When the thread was created (ISO 8601)." },
+  updatedAt: { input: false, source: "api", doc: "When the thread last changed (ISO 8601)." },
+  taskStatus: {
+    input: false,
+    source: "call",
+    type: TaskStatus,
+    doc: "The task's status right after the thread was started or run.",
+  },
+  execution: {
+    input: false,
+    source: "call",
+    type: Execution,
+    doc: "`run` mode: the synchronous execution (success, response, actions, durationMs, usage).",
+  },
+  subtaskIds: {
+    input: false,
+    source: "call",
+    type: z.array(z.string()),
+    doc: "`run` mode: ids of the subtasks the run created.",
+  },
+} as const satisfies FieldTable;
+
+/** A property of a TaskThread. */
+export type ThreadField = keyof typeof THREAD_FIELDS;
+
+/** TaskThread inputs, in registration order. */
+export const THREAD_INPUT_FIELDS = fieldsWhere(THREAD_FIELDS, (p) => p.input) as ThreadField[];
+
+/** Every output of a TaskThread: its inputs, the thread's fields, and what the call returned. */
+export const THREAD_OUTPUT_FIELDS = Object.keys(THREAD_FIELDS) as ThreadField[];

@@ -1,0 +1,246 @@
+/**
+ * The `acp` package schema, generated from the zod schemas (the inputs the core checks, the
+ * objects the API returns) and the field-policy tables (which property is an input, an output,
+ * its default and its doc). Never written by hand: test/plugin/schema.test.ts fails when the
+ * committed copy (schema.json, for review) or the core's behaviour disagree with it.
+ */
+import { z } from "zod";
+import { Task as ApiTask, Thread as ApiThread } from "../client/schemas";
+import { DEFAULTS, ENV } from "../client/config";
+import { VERSION } from "../client/version";
+import {
+  CONFIG_KEYS,
+  TASK_FIELDS,
+  TaskInputs,
+  THREAD_FIELDS,
+  TaskThreadInputs,
+  ThreadSettings,
+  type FieldTable,
+} from "../core";
+
+/** A property's type in a Pulumi package schema. */
+export interface PropertySpec {
+  type?: "string" | "number" | "integer" | "boolean" | "array" | "object";
+  items?: PropertySpec;
+  additionalProperties?: PropertySpec;
+  $ref?: string;
+  description?: string;
+  default?: unknown;
+  secret?: boolean;
+}
+
+type JsonSchema = {
+  type?: string | string[];
+  enum?: unknown[];
+  anyOf?: JsonSchema[];
+  items?: JsonSchema;
+  properties?: Record<string, JsonSchema>;
+  additionalProperties?: JsonSchema | boolean;
+  required?: string[];
+};
+
+/** The resource types of the package. */
+export const TYPE_TOKENS = {
+  task: "acp:index:Task",
+  taskThread: "acp:index:TaskThread",
+  taskGraph: "acp:index:TaskGraph",
+} as const;
+
+const ANY: PropertySpec = { $ref: "pulumi.json#/Any" };
+
+function jsonSchemaOf(schema: z.ZodType): JsonSchema {
+  return z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
+}
+
+/**
+ * A JSON Schema (as zod writes it) as a Pulumi property type. Enums become strings (their
+ * values are listed in the doc); unions of strings (dates) are strings; free-form objects are
+ * maps of Any.
+ */
+function propertyOf(js: JsonSchema): PropertySpec {
+  const variants = (js.anyOf ?? []).filter((v) => v.type !== "null");
+  if (variants.length === 1) return propertyOf(variants[0]);
+  if (variants.length > 1) {
+    const types = new Set(variants.map((v) => propertyOf(v).type));
+    return types.size === 1 && types.has("string") ? { type: "string" } : ANY;
+  }
+  const type = Array.isArray(js.type) ? js.type.find((t) => t !== "null") : js.type;
+  switch (type) {
+    case "string":
+    case "number":
+    case "integer":
+    case "boolean":
+      return { type };
+    case "array":
+      return { type: "array", items: js.items ? propertyOf(js.items) : ANY };
+    case "object":
+      return { type: "object", additionalProperties: ANY };
+    default:
+      return ANY;
+  }
+}
+
+function docOf(doc: string, js: JsonSchema): string {
+  const values = [js, ...(js.anyOf ?? [])].flatMap((v) => v.enum ?? []);
+  return values.length > 0 ? `${doc} One of: ${values.join(", ")}.` : doc;
+}
+
+/** The input and output properties of a resource kind, from its table and its zod schemas. */
+function resourceSpec(table: FieldTable, inputs: z.ZodObject, api: z.ZodObject) {
+  const inputJs = jsonSchemaOf(inputs);
+  const apiShape = api.shape as Record<string, z.ZodType>;
+  const inputProperties: Record<string, PropertySpec> = {};
+  const properties: Record<string, PropertySpec> = {};
+  const requiredInputs: string[] = [];
+  for (const [field, policy] of Object.entries(table)) {
+    let js: JsonSchema | undefined;
+    if (policy.input) js = inputJs.properties?.[field];
+    else if (policy.type) js = jsonSchemaOf(policy.type);
+    else {
+      const apiType = apiShape[policy.apiName ?? field];
+      if (apiType) js = jsonSchemaOf(apiType);
+    }
+    if (!js)
+      throw new Error(`schema: no type for ${field}: add it to the zod schemas or the table`);
+    const spec: PropertySpec = { ...propertyOf(js), description: docOf(policy.doc, js) };
+    if (policy.default !== undefined) spec.default = policy.default;
+    properties[field] = { ...spec };
+    if (policy.input) {
+      // Replacement is the provider's answer in diff: the schema does not also ask the engine
+      // (replaceOnChanges), whose own input diff would replace an imported thread.
+      inputProperties[field] = spec;
+      if (policy.required) requiredInputs.push(field);
+    }
+  }
+  return { inputProperties, requiredInputs, properties };
+}
+
+/** The provider's configuration: `acp:baseUrl`, `acp:token` (secret), ... (see CONFIG_KEYS). */
+function configSpec(): Record<string, PropertySpec> {
+  const name = (key: string) => key.slice("acp:".length);
+  return {
+    [name(CONFIG_KEYS.baseUrl)]: {
+      type: "string",
+      description: `Base URL of the ACP API, e.g. https://api.example.com (without /v1). Env ${ENV.baseUrl}.`,
+    },
+    [name(CONFIG_KEYS.token)]: {
+      type: "string",
+      secret: true,
+      description: `Bearer token of the ACP API. Env ${ENV.token}. Never written to the state.`,
+    },
+    [name(CONFIG_KEYS.timeoutMs)]: {
+      type: "integer",
+      description: `Per-attempt timeout in milliseconds. Env ${ENV.timeoutMs}. Default ${DEFAULTS.timeoutMs}.`,
+    },
+    [name(CONFIG_KEYS.maxRetries)]: {
+      type: "integer",
+      description: `Retries after the first attempt. Env ${ENV.maxRetries}. Default ${DEFAULTS.maxRetries}.`,
+    },
+    [name(CONFIG_KEYS.allowInsecureHttp)]: {
+      type: "boolean",
+      description: `Allow plain http:// to a non-loopback host. Env ${ENV.allowInsecureHttp}. Default false.`,
+    },
+  };
+}
+
+/** The `acp` package schema for `version`. */
+export function packageSchema(version: string) {
+  const task = resourceSpec(TASK_FIELDS, TaskInputs, ApiTask);
+  const thread = resourceSpec(THREAD_FIELDS, TaskThreadInputs, ApiThread);
+  const config = configSpec();
+  const taskProps = (omit: string[]) =>
+    Object.fromEntries(Object.entries(task.inputProperties).filter(([k]) => !omit.includes(k)));
+  const threadSettings = Object.fromEntries(
+    Object.keys(ThreadSettings.shape).map((k) => [k, thread.inputProperties[k]]),
+  );
+  const ref = (name: string): PropertySpec => ({ $ref: `#/types/acp:index:${name}` });
+  return {
+    name: "acp",
+    displayName: "ACP",
+    version,
+    description:
+      "ACP agent platform: tasks, their dependencies and the threads agents work in, as code.",
+    license: "Apache-2.0",
+    config: { variables: config },
+    provider: { description: "The ACP provider: one API account.", inputProperties: config },
+    types: {
+      "acp:index:TaskGraphThread": {
+        type: "object",
+        description:
+          "The thread a TaskGraph starts or runs for one task: TaskThread inputs but taskId.",
+        properties: threadSettings,
+        required: ["mode"],
+      },
+      "acp:index:TaskGraphTask": {
+        type: "object",
+        description: "One task of a TaskGraph: Task inputs, with dependencies named by key.",
+        properties: {
+          ...taskProps(["dependencyIds"]),
+          dependsOn: {
+            type: "array",
+            items: { type: "string" },
+            description: "Keys (in the same graph) of the tasks that must be done first.",
+          },
+          thread: {
+            ...ref("TaskGraphThread"),
+            description: "A thread to start or run for the task.",
+          },
+        },
+        required: ["title"],
+      },
+      "acp:index:TaskGraphDefaults": {
+        type: "object",
+        description: "Task inputs applied to every task of the graph that does not set them.",
+        properties: taskProps(["title", "dependencyIds", "adoptExistingId"]),
+      },
+    },
+    resources: {
+      [TYPE_TOKENS.task]: {
+        description:
+          "An ACP task. Its id is the task's id. Import with the task's id: pulumi import acp:index:Task NAME task_123.",
+        ...task,
+      },
+      [TYPE_TOKENS.taskThread]: {
+        description:
+          "A thread in which an agent works on a task. Its id is the thread's id. Import with <taskId>/<threadId>.",
+        ...thread,
+      },
+      [TYPE_TOKENS.taskGraph]: {
+        isComponent: true,
+        description:
+          "A set of tasks declared by key, with their dependencies and threads: one Task per key (<name>-<key>) and a TaskThread (<name>-<key>-thread) for each task with a thread.",
+        inputProperties: {
+          tasks: {
+            type: "object",
+            additionalProperties: ref("TaskGraphTask"),
+            description: "The tasks by key.",
+          },
+          defaults: {
+            ...ref("TaskGraphDefaults"),
+            description: "Inputs applied to every task that does not set them.",
+          },
+        },
+        requiredInputs: ["tasks"],
+        properties: {
+          taskIds: {
+            type: "object",
+            additionalProperties: { type: "string" },
+            description: "The tasks' ids by key.",
+          },
+          threadIds: {
+            type: "object",
+            additionalProperties: { type: "string" },
+            description: "The threads' ids by task key.",
+          },
+          mermaid: { type: "string", description: "The graph as a Mermaid flowchart." },
+        },
+        required: ["taskIds", "threadIds", "mermaid"],
+      },
+    },
+  };
+}
+
+/** The schema of this version of the package, as the plugin serves it and plugin/schema.json holds it. */
+export function schemaText(): string {
+  return `${JSON.stringify(packageSchema(VERSION), null, 2)}\n`;
+}

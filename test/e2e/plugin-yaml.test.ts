@@ -1,0 +1,280 @@
+/**
+ * The `acp` provider plugin from a Pulumi YAML program through the `pulumi` CLI and the YAML
+ * language host: examples/yaml-sprint as a user runs it (a TaskGraph sprint, a Task depending on
+ * it, an imported task), then the behaviours the dynamic suites check, asserted on the
+ * emulator's store and request log.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { AcpClient } from "pulumi-acp";
+import { createEmulator, type Emulator } from "pulumi-acp/emulator";
+import { localEngineEnv, REPO_ROOT } from "../../provider/cli/engine";
+import { runChild, type ChildResult } from "./child";
+import { E2E_TOKEN, e2eWorkDir, engineBinDir } from "./harness";
+
+jest.setTimeout(600_000);
+
+const EXAMPLE = path.join(REPO_ROOT, "examples", "yaml-sprint");
+
+/** A copy of the example in a work directory, and the CLI run in it. */
+class YamlProject {
+  readonly dir: string;
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor() {
+    const root = e2eWorkDir("yaml-");
+    // The example's plugin path (../../node_modules/pulumi-acp/plugin) holds in the copy too.
+    this.dir = path.join(root, "examples", "yaml-sprint");
+    fs.cpSync(EXAMPLE, this.dir, { recursive: true });
+    fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(root, "node_modules"));
+    this.env = {
+      ...process.env,
+      ...localEngineEnv({ backendDir: path.join(root, ".state") }),
+      PATH: `${engineBinDir()}${path.delimiter}${process.env.PATH}`,
+    };
+    delete this.env.PULUMI_ACCESS_TOKEN;
+    delete this.env.ACP_API_TOKEN;
+    delete this.env.ACP_BASE_URL;
+  }
+
+  get root(): string {
+    return path.dirname(path.dirname(this.dir));
+  }
+
+  run(...args: string[]): Promise<ChildResult> {
+    return runChild("pulumi", [...args, "--non-interactive"], { cwd: this.dir, env: this.env });
+  }
+
+  async ok(...args: string[]): Promise<ChildResult> {
+    const result = await this.run(...args);
+    if (result.code !== 0) {
+      throw new Error(
+        `pulumi ${args.join(" ")} exited ${result.code}:\n${result.stdout}\n${result.stderr}`,
+      );
+    }
+    return result;
+  }
+
+  /** Edits the program's text. */
+  edit(change: (text: string) => string): void {
+    const file = path.join(this.dir, "Pulumi.yaml");
+    fs.writeFileSync(file, change(fs.readFileSync(file, "utf8")));
+  }
+
+  async outputs(): Promise<Record<string, unknown>> {
+    return JSON.parse((await this.ok("stack", "output", "--json")).stdout);
+  }
+
+  cleanup(): void {
+    fs.rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+const PAST: Record<string, string> = {
+  created: "create",
+  updated: "update",
+  deleted: "delete",
+  replaced: "replace",
+  imported: "import",
+};
+
+/** The "Resources:" summary of an up or preview, e.g. `{ create: 2, same: 3 }`. */
+function changes(out: string): Record<string, number> {
+  const summary: Record<string, number> = {};
+  for (const m of out.matchAll(
+    /^\s+([+~=-]|\+-)\s+(\d+) to (create|update|delete|replace|import)/gm,
+  )) {
+    summary[m[3]] = Number(m[2]);
+  }
+  for (const m of out.matchAll(
+    /^\s+[+~=-]*\s*(\d+) (created|updated|deleted|replaced|imported)/gm,
+  )) {
+    summary[PAST[m[2]]] = Number(m[1]);
+  }
+  return summary;
+}
+
+describe("the acp plugin from a Pulumi YAML program", () => {
+  let emulator: Emulator;
+  let api: AcpClient;
+  let project: YamlProject;
+  let handMadeId: string;
+  let ids: Record<string, string>;
+
+  const store = () => emulator.snapshot().tasks;
+  const byId = (id: string) => store().find((t) => t.id === id);
+  const expectNoChanges = async () => {
+    await project.ok("preview", "--expect-no-changes");
+  };
+
+  beforeAll(async () => {
+    emulator = createEmulator({ token: E2E_TOKEN });
+    const baseUrl = await emulator.listen(0);
+    api = new AcpClient({ baseUrl, token: E2E_TOKEN });
+    handMadeId = (await api.tasks.create({ title: "Triage the bug backlog" })).id as string;
+    project = new YamlProject();
+    await project.ok("stack", "init", "test");
+    await project.ok("config", "set", "acp:baseUrl", baseUrl);
+    await project.ok("config", "set", "--secret", "acp:token", E2E_TOKEN);
+  });
+  afterAll(async () => {
+    await api?.close();
+    await emulator?.close();
+    project?.cleanup();
+  });
+
+  it("imports the hand-made task, creates the sprint and the release, then shows no changes without an API call", async () => {
+    await project.ok("import", "acp:index:Task", "triage", handMadeId, "--yes");
+    const up = await project.ok("up", "--yes");
+    expect(changes(up.stdout)).toEqual({ create: 6 });
+    const outputs = await project.outputs();
+    ids = outputs.taskIds as Record<string, string>;
+    expect(byId(ids.design)).toMatchObject({
+      projectId: "proj_web",
+      sprintId: "sprint_q1",
+      priority: "high",
+    });
+    expect(byId(ids.build)).toMatchObject({ priority: "medium", dependencyIds: [ids.design] });
+    const release = byId(outputs.releaseId as string);
+    expect(new Set(release?.dependencyIds)).toEqual(new Set([ids.build, ids.docs]));
+    const thread = emulator
+      .snapshot()
+      .threads.find((t) => t.id === (outputs.threadIds as Record<string, string>).design);
+    expect(thread?.title).toBe("Checkout design");
+    expect(store()).toHaveLength(5);
+    emulator.resetStats();
+    await expectNoChanges();
+    expect(emulator.stats().totalRequests).toBe(0);
+  });
+
+  it("keeps the secret token out of the stored state", () => {
+    const stacks = path.join(project.root, ".state", ".pulumi", "stacks");
+    const text = fs
+      .readdirSync(stacks, { recursive: true, encoding: "utf8" })
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => fs.readFileSync(path.join(stacks, f), "utf8"))
+      .join("\n");
+    expect(text).toContain("acp:index:Task");
+    expect(text).not.toContain(E2E_TOKEN);
+  });
+
+  it("refreshes with no changes", async () => {
+    await project.ok("refresh", "--yes", "--expect-no-changes");
+  });
+
+  it("updates an edited field in place with one PATCH of that field", async () => {
+    project.edit((t) => t.replace("Cart, payment and receipt pages", "Cart and payment pages"));
+    const mark = emulator.log.length;
+    await project.ok("up", "--yes");
+    expect(
+      emulator.log
+        .slice(mark)
+        .filter((e) => e.method === "PATCH")
+        .map((e) => e.body),
+    ).toEqual([{ description: "Cart and payment pages" }]);
+    await expectNoChanges();
+  });
+
+  it("replaces the release when its project changes", async () => {
+    const before = (await project.outputs()).releaseId as string;
+    project.edit((t) =>
+      t.replace(
+        "      projectId: proj_web\n      priority: urgent",
+        "      projectId: proj_ops\n      priority: urgent",
+      ),
+    );
+    const up = await project.ok("up", "--yes");
+    expect(changes(up.stdout)).toMatchObject({ replace: 1 });
+    const after = (await project.outputs()).releaseId as string;
+    expect(after).not.toBe(before);
+    expect(byId(before)).toBeUndefined();
+    expect(byId(after)?.projectId).toBe("proj_ops");
+    await expectNoChanges();
+  });
+
+  it("shows drift on refresh and reverts it on up; recreates a task deleted out of band", async () => {
+    await api.tasks.update(ids.docs, { title: "Renamed by hand" });
+    const refresh = await project.ok("refresh", "--yes");
+    expect(changes(refresh.stdout)).toMatchObject({ update: 1 });
+    await project.ok("up", "--yes");
+    expect(byId(ids.docs)?.title).toBe("Document the checkout flow");
+    const release = (await project.outputs()).releaseId as string;
+    await api.tasks.delete(release);
+    await project.ok("refresh", "--yes");
+    await project.ok("up", "--yes");
+    const recreated = (await project.outputs()).releaseId as string;
+    expect(recreated).not.toBe(release);
+    expect(byId(recreated)?.title).toBe("Release the checkout flow");
+    await expectNoChanges();
+  });
+
+  it("imports a task with the import option and a thread with pulumi import; the next preview shows no changes", async () => {
+    const task = await api.tasks.create({ title: "Imported by id", priority: "high" });
+    const started = await api.tasks.startThread(task.id as string, {});
+    const threadId = started.thread.id as string;
+    await project.ok(
+      "import",
+      "acp:index:TaskThread",
+      "imported-thread",
+      `${task.id}/${threadId}`,
+      "--yes",
+    );
+    project.edit((t) =>
+      t.replace(
+        "outputs:",
+        [
+          "  imported:",
+          "    type: acp:index:Task",
+          "    properties:",
+          "      title: Imported by id",
+          "      priority: high",
+          "    options:",
+          `      import: ${task.id}`,
+          "  imported-thread:",
+          "    type: acp:index:TaskThread",
+          "    properties:",
+          "      taskId: ${imported.id}",
+          "outputs:",
+        ].join("\n"),
+      ),
+    );
+    const up = await project.ok("up", "--yes");
+    expect(changes(up.stdout)).toEqual({ import: 1 });
+    emulator.resetStats();
+    await expectNoChanges();
+    expect(emulator.stats().totalRequests).toBe(0);
+    expect(byId(task.id as string)).toMatchObject({ title: "Imported by id", priority: "high" });
+  });
+
+  it("fails a TaskGraph with a cycle or an unknown key, naming the keys, before any change", async () => {
+    const before = emulator.snapshot();
+    project.edit((t) =>
+      t.replace("dependsOn: [design]\n          dueAt", "dependsOn: [desgin]\n          dueAt"),
+    );
+    const bad = await project.run("preview");
+    expect(bad.code).not.toBe(0);
+    expect(bad.stdout + bad.stderr).toContain(
+      'TaskGraph "sprint": invalid task graph: task "docs" depends on unknown task "desgin" (did you mean "design"?)',
+    );
+    project.edit((t) =>
+      t
+        .replace("dependsOn: [desgin]", "dependsOn: [design]")
+        .replace("priority: high\n", "priority: high\n          dependsOn: [docs]\n"),
+    );
+    const cycle = await project.run("preview");
+    expect(cycle.code).not.toBe(0);
+    expect(cycle.stdout + cycle.stderr).toContain(
+      'TaskGraph "sprint": invalid task graph: dependency cycle: design -> docs -> design',
+    );
+    expect(emulator.snapshot().tasks).toEqual(before.tasks);
+    project.edit((t) =>
+      t.replace("priority: high\n          dependsOn: [docs]\n", "priority: high\n"),
+    );
+  });
+
+  it("destroy empties the store", async () => {
+    await project.ok("destroy", "--yes");
+    expect(store()).toEqual([]);
+    expect(emulator.snapshot().threads).toEqual([]);
+  });
+});
