@@ -35,15 +35,44 @@ export {
 } from "./task-thread/fields";
 export { TaskThreadInputs, TaskThreadProviderImpl, ThreadSettings } from "./task-thread/provider";
 
+import { redactError } from "../client/redact";
+import { providerSecrets } from "./settings";
 import { TaskProviderImpl } from "./task/provider";
 import { TaskThreadProviderImpl } from "./task-thread/provider";
 
 /** The resource kinds of the core, by the name the front doors use. */
 export type ProviderKind = "task" | "taskThread";
 
+/**
+ * The core's choke point: every operation of `impl` (check, diff, create, read, update,
+ * delete), through either front door, raises its errors only after {@link redactError} has
+ * taken the provider's secrets out of them — a partial create's `id` and every other field
+ * stay.
+ */
+function redacting<T extends object>(impl: T): T {
+  return new Proxy(impl, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        try {
+          const result = (value as (...a: unknown[]) => unknown).apply(target, args);
+          return result instanceof Promise
+            ? result.catch((err: unknown) => {
+                throw redactError(err, providerSecrets());
+              })
+            : result;
+        } catch (err) {
+          throw redactError(err, providerSecrets());
+        }
+      };
+    },
+  });
+}
+
 const implementations = {
-  task: new TaskProviderImpl(),
-  taskThread: new TaskThreadProviderImpl(),
+  task: redacting(new TaskProviderImpl()),
+  taskThread: redacting(new TaskThreadProviderImpl()),
 };
 
 /** The one implementation of a resource kind in this process. */

@@ -4,7 +4,7 @@
  * front doors hand their config over through {@link configureProvider}, so credentials reach the
  * core one way. Nothing read here is ever written to the state.
  */
-import { AcpClient, CONFIG_KEYS, optionsFromConfig, type ClientOptions } from "../client";
+import { AcpClient, CONFIG_KEYS, ENV, optionsFromConfig, type ClientOptions } from "../client";
 
 /**
  * Provider config keys, in the `acp` namespace (stack config, or a provider resource's args):
@@ -55,4 +55,14 @@ function sameOptions(a: ClientOptions, b: ClientOptions): boolean {
 export function acpClient(): AcpClient {
   client ??= new AcpClient(options);
   return client;
+}
+
+/**
+ * The secrets this provider process holds: the configured token and the environment's. What
+ * the core's choke point takes out of every error it raises.
+ */
+export function providerSecrets(): string[] {
+  return [options.token, process.env[ENV.token]].filter(
+    (s): s is string => typeof s === "string" && s !== "",
+  );
 }
