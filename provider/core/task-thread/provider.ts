@@ -290,7 +290,19 @@ export class TaskThreadProviderImpl {
           );
         }
         if (inputs.title !== undefined && inputs.title !== thread.title) {
-          thread = await client.threads.update(threadId, { title: inputs.title });
+          try {
+            thread = await client.threads.update(threadId, { title: inputs.title });
+          } catch (err) {
+            // The agent's run is done and paid for: record the thread whatever fails after it,
+            // so the next up sets the title instead of running the agent again.
+            throw Object.assign(
+              describeError(
+                err,
+                `the agent ran in thread ${threadId} but its title could not be set`,
+              ),
+              { id: threadId, properties: threadOutputs(thread, inputs, extra) },
+            );
+          }
         }
         return { id: threadId, outs: threadOutputs(thread, inputs, extra) };
       } catch (err) {
