@@ -58,6 +58,8 @@ export interface EmulatorStats {
     reset: number;
     drop: number;
     latency: number;
+    /** Requests held back by `holdAfter`. */
+    held: number;
   };
 }
 
@@ -117,7 +119,7 @@ function emptyStats(): EmulatorStats {
     requests: {},
     totalRequests: 0,
     connectionsOpened: 0,
-    faultsInjected: { error: 0, rateLimit: 0, reset: 0, drop: 0, latency: 0 },
+    faultsInjected: { error: 0, rateLimit: 0, reset: 0, drop: 0, latency: 0, held: 0 },
   };
 }
 
@@ -370,6 +372,15 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       const body = method === "GET" ? undefined : await readJsonBody(req);
       if (body !== undefined) entry.body = body;
       if (!match) throw errors.notFound(`no route ${method} ${url.pathname}`);
+      if (plan.hold) {
+        stats.faultsInjected.held++;
+        await faults.held();
+        if (closed) {
+          finish("reset");
+          req.socket.destroy();
+          return;
+        }
+      }
       const idempotencyHeader = req.headers[IDEMPOTENCY_HEADER.toLowerCase()];
       answer = await dispatch(
         method,
@@ -505,6 +516,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     },
     close() {
       closed = true;
+      faults.releaseHeld();
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       // The server closes even when the last write to the data file fails; close() then rejects.
