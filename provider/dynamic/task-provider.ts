@@ -33,6 +33,7 @@ import {
 } from "./compare";
 import { checkFailures, describeError } from "./errors";
 import { TASK_INPUT_FIELDS, type TaskInputField } from "./fields";
+import { markedMetadata, RUN_MARKER_KEY, taskToAdopt, withoutRunMarker } from "./run-marker";
 
 export { TASK_INPUT_FIELDS, type TaskInputField };
 
@@ -126,6 +127,8 @@ export function taskOutputs(
 ): TaskProviderOutputs {
   const { id: _id, ...fields } = definedOnly(task);
   const outs: Record<string, unknown> = fields;
+  // A fast run's marker is the server's business only (see run-marker.ts).
+  if (outs.metadata !== undefined) outs.metadata = withoutRunMarker(outs.metadata);
   outs.managedFields = managedFields;
   if (extra.adoptExistingId) outs.adoptExistingId = extra.adoptExistingId;
   if (extra.__acpKey) outs.__acpKey = extra.__acpKey;
@@ -137,7 +140,7 @@ function liveInputs(task: ApiTask, managed: readonly string[], olds: Record<stri
   const inputs: Record<string, unknown> = {};
   for (const field of managed) {
     const value = (task as Record<string, unknown>)[field];
-    if (value !== undefined && value !== null) inputs[field] = value;
+    if (value !== undefined && value !== null) inputs[field] = withoutRunMarker(value);
   }
   inputs.title ??= task.title;
   if (olds.adoptExistingId) inputs.adoptExistingId = olds.adoptExistingId;
@@ -177,6 +180,13 @@ export class TaskProviderImpl {
     const failures = checkFailures(TaskInputsSchema.safeParse(known));
     const deps = Array.isArray(news.dependencyIds) ? (news.dependencyIds as unknown[]) : [];
     const knownDeps = deps.filter((d): d is string => typeof d === "string" && d !== UNKNOWN);
+    const metadata = news.metadata;
+    if (metadata !== null && typeof metadata === "object" && RUN_MARKER_KEY in metadata) {
+      failures.push({
+        property: "metadata",
+        reason: `the key ${RUN_MARKER_KEY} is reserved for pulumi-acp's fast runs: rename it`,
+      });
+    }
     const duplicate = firstDuplicate(knownDeps);
     if (duplicate !== undefined) {
       failures.push({
@@ -257,6 +267,9 @@ export class TaskProviderImpl {
     if (inputs.adoptExistingId) {
       return this.adopt(inputs, managed, extra);
     }
+    // A task that a killed fast run created for this resource (found by the repair).
+    const orphan = taskToAdopt(inputs.__acpKey);
+    if (orphan) return this.adopt({ ...inputs, adoptExistingId: orphan }, managed, extra);
     const body: TaskCreateParams = { title: inputs.title };
     for (const field of managed) {
       if (field === "title") continue;
@@ -271,6 +284,8 @@ export class TaskProviderImpl {
         ? inputs.status
         : undefined;
     if (lateStatus) delete body.status;
+    const metadata = markedMetadata(body.metadata, inputs.__acpKey);
+    if (metadata !== undefined) body.metadata = metadata;
     let task: ApiTask;
     try {
       task = await this.createOnce(body, createIdempotencyKey(inputs.__acpKey, body));
