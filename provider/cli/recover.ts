@@ -1,0 +1,258 @@
+/**
+ * The repair after a fast run that did not finish (see ./fast.ts): run by the next `pulumi-acp`
+ * command on the stack before anything else. In order:
+ *
+ * 1. refuse when the run is still alive on this machine (never repair under a running engine);
+ * 2. the local file backend: remove the empty `.attrs` side files a kill can leave, which make
+ *    every later command fail with "failed to load checkpoint: EOF";
+ * 3. release the killed engine's lock (`pulumi cancel`);
+ * 4. drop the state's pending operations (export, remove `pending_operations`, import);
+ * 5. refresh: tasks deleted by a killed destroy drop out, tasks a killed run updated show the
+ *    server's values;
+ * 6. find the tasks the killed run created that the state does not hold: on the server, by the
+ *    metadata marker the provider wrote at create (../dynamic/run-marker.ts), only those that
+ *    name the killed run's id and this stack. The next `up` adopts them (the marker file lists
+ *    them for the provider); `destroy` deletes them. Two of them for one resource (a create the
+ *    client retried on a server without idempotency): the oldest is kept, the others deleted.
+ *
+ * Creates the server answers only after this scan are found by their stable Idempotency-Key
+ * instead: the repaired run goes on under the killed run's id, so the request is byte for byte
+ * the one the killed run sent and the server replays its answer.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { ConflictError, NotFoundError, type AcpClient, type Task } from "../client";
+import { parseRunMarker } from "../dynamic/run-marker";
+import { describeChanges } from "./engine";
+import { processAlive, SKIP_CHECKPOINTS_ENV, writeMarker, type FastRunMarker } from "./fast";
+
+/** What a repair did, for the command's report and for tests. */
+export interface RepairReport {
+  /** Empty `.attrs` files removed (paths under the backend's stacks folder). */
+  attrsRemoved: string[];
+  /** The killed engine's lock was released. */
+  lockReleased: boolean;
+  /** Pending operations dropped from the state. */
+  pendingOperations: number;
+  /** The refresh's changes (`delete`: tasks gone from the server, `update`: changed on it). */
+  refreshed: Record<string, number>;
+  /** Resource key → task id: tasks the killed run created that the state does not hold. */
+  found: Record<string, string>;
+  /** Ids of extra copies (a second task for one resource) deleted. */
+  duplicatesDeleted: string[];
+  /** The tasks of {@link RepairReport.found}, as the API returned them. */
+  foundTasks: Task[];
+}
+
+/** What the repair works on. */
+export interface RepairTarget {
+  stack: Stack;
+  /** The stack's marker, as read; updated with the tasks found. */
+  marker: FastRunMarker;
+  markerFile: string;
+  client: AcpClient;
+  /** The local file backend's directory, when the command keeps the state itself. */
+  localBackendDir?: string;
+}
+
+/** A run that is still alive: it is never repaired under itself. */
+export class RunInProgressError extends Error {
+  readonly code = "run_in_progress";
+  constructor(marker: FastRunMarker) {
+    super(
+      `a pulumi-acp ${marker.command} of stack ${marker.stack} is still running (process ${marker.pid}, started ${marker.startedAt}): wait for it to finish, or stop it, then run this command again`,
+    );
+    this.name = "RunInProgressError";
+  }
+}
+
+/**
+ * Removes the empty `.attrs` side files under a file backend's stacks folder: the backend writes
+ * them in place, so a kill at the wrong moment leaves one empty and every command then fails with
+ * "failed to load checkpoint: EOF"; the checkpoint itself is written atomically and intact.
+ * Returns the files removed (relative to the stacks folder).
+ */
+export function removeEmptyCheckpointAttrs(backendDir: string): string[] {
+  const stacks = path.join(backendDir, ".pulumi", "stacks");
+  const removed: string[] = [];
+  const walk = (dir: string) => {
+    if (!fs.existsSync(dir)) return;
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith(".attrs") && fs.statSync(full).size === 0) {
+        fs.rmSync(full);
+        removed.push(path.relative(stacks, full));
+      }
+    }
+  };
+  walk(stacks);
+  return removed;
+}
+
+/** `pulumi cancel`: true when it released a lock, false when there was none. */
+async function releaseLock(stack: Stack): Promise<boolean> {
+  try {
+    await stack.cancel();
+    return true;
+  } catch (err) {
+    // No update in progress: nothing to release.
+    if (/no (stack )?update|not (currently )?locked|no .*in progress/i.test(String(err))) {
+      return false;
+    }
+    throw err;
+  }
+}
+
+/** Drops the state's pending operations; returns how many there were. */
+async function dropPendingOperations(stack: Stack): Promise<number> {
+  const exported = await stack.exportStack();
+  const pending = (exported.deployment?.pending_operations ?? []) as unknown[];
+  if (pending.length === 0) return 0;
+  delete exported.deployment.pending_operations;
+  await stack.importStack(exported);
+  return pending.length;
+}
+
+/** Ids of the tasks the state holds. */
+async function taskIdsInState(stack: Stack): Promise<Set<string>> {
+  const exported = await stack.exportStack();
+  const resources = (exported.deployment?.resources ?? []) as Array<{ type: string; id?: string }>;
+  return new Set(
+    resources.filter((r) => r.type.endsWith(":Task") && r.id).map((r) => r.id as string),
+  );
+}
+
+/** Tasks the killed run created and the state does not hold, by resource key (oldest first). */
+async function findRunTasks(target: RepairTarget): Promise<Map<string, Task[]>> {
+  const { marker } = target;
+  const inState = await taskIdsInState(target.stack);
+  const prefix = `${marker.project}/${marker.stack}/`;
+  const byKey = new Map<string, Task[]>();
+  for await (const task of target.client.tasks.listAll()) {
+    const mark = parseRunMarker(task.metadata);
+    if (!mark || mark.runId !== marker.runId || !mark.key.startsWith(prefix)) continue;
+    if (!task.id || inState.has(task.id)) continue;
+    const list = byKey.get(mark.key) ?? [];
+    list.push(task);
+    byKey.set(mark.key, list);
+  }
+  for (const list of byKey.values()) {
+    list.sort((a, b) => String(a.createdAt ?? "").localeCompare(String(b.createdAt ?? "")));
+  }
+  return byKey;
+}
+
+/**
+ * Deletes tasks (all made by the killed run), dependents first; returns the ids that could not be
+ * deleted because a task outside the list still depends on them.
+ */
+export async function deleteRunTasks(client: AcpClient, tasks: Task[]): Promise<string[]> {
+  let left = tasks.filter((t) => t.id);
+  for (;;) {
+    const needed = new Set(left.flatMap((t) => t.dependencyIds ?? []));
+    const now = left.filter((t) => !needed.has(t.id as string));
+    if (now.length === 0) return left.map((t) => t.id as string);
+    const refused: Task[] = [];
+    await Promise.all(
+      now.map(async (task) => {
+        try {
+          await client.tasks.delete(task.id as string);
+        } catch (err) {
+          if (NotFoundError.isInstance(err)) return;
+          if (ConflictError.isInstance(err)) refused.push(task);
+          else throw err;
+        }
+      }),
+    );
+    const done = new Set(now.filter((t) => !refused.includes(t)).map((t) => t.id));
+    if (done.size === 0) return left.map((t) => t.id as string);
+    left = left.filter((t) => !done.has(t.id));
+  }
+}
+
+/**
+ * Repairs the stack after the run its marker records (see the file's comment). The marker file
+ * is rewritten with the tasks found; the caller removes it once an `up` or `destroy` succeeds.
+ */
+export async function repairInterruptedRun(target: RepairTarget): Promise<RepairReport> {
+  const { stack, marker } = target;
+  if (marker.host === os.hostname() && processAlive(marker.pid)) {
+    throw new RunInProgressError(marker);
+  }
+  const attrsRemoved = target.localBackendDir
+    ? removeEmptyCheckpointAttrs(target.localBackendDir)
+    : [];
+  const lockReleased = await releaseLock(stack);
+  const pendingOperations = await dropPendingOperations(stack);
+  // A refresh that is killed loses nothing: it is repeated by the next repair.
+  const env = stack.workspace.envVars;
+  const before = env[SKIP_CHECKPOINTS_ENV];
+  env[SKIP_CHECKPOINTS_ENV] = "true";
+  let refreshed: Record<string, number>;
+  try {
+    refreshed = (await stack.refresh({ color: "never" })).summary.resourceChanges ?? {};
+  } finally {
+    if (before === undefined) delete env[SKIP_CHECKPOINTS_ENV];
+    else env[SKIP_CHECKPOINTS_ENV] = before;
+  }
+  const byKey = await findRunTasks(target);
+  const found: Record<string, string> = {};
+  const foundTasks: Task[] = [];
+  const extra: Task[] = [];
+  for (const [key, [first, ...rest]] of byKey) {
+    found[key] = first.id as string;
+    foundTasks.push(first);
+    extra.push(...rest);
+  }
+  const left = new Set(await deleteRunTasks(target.client, extra));
+  const duplicatesDeleted = extra.map((t) => t.id as string).filter((id) => !left.has(id));
+  writeMarker(target.markerFile, { ...marker, adopt: found });
+  return {
+    attrsRemoved,
+    lockReleased,
+    pendingOperations,
+    refreshed,
+    found,
+    duplicatesDeleted,
+    foundTasks,
+  };
+}
+
+/** The repair's report, as the lines the command prints. */
+export function describeRepair(report: RepairReport, command: string): string[] {
+  const lines: string[] = [];
+  if (report.attrsRemoved.length > 0) {
+    lines.push(`removed ${report.attrsRemoved.length} empty checkpoint side file(s)`);
+  }
+  if (report.lockReleased) lines.push("released the interrupted engine's lock");
+  if (report.pendingOperations > 0) {
+    lines.push(`dropped ${report.pendingOperations} pending operation(s) from the state`);
+  }
+  const refresh = describeChanges(report.refreshed);
+  lines.push(
+    refresh === "No changes."
+      ? "refresh: the state matches the API"
+      : `refresh: ${refresh.replace(/^Changes: /, "").replace(/\.$/, "")} (delete: gone from the API; update: changed on it)`,
+  );
+  const found = Object.keys(report.found).length;
+  if (found > 0) {
+    const fate =
+      command === "up"
+        ? "this up adopts them"
+        : command === "destroy"
+          ? "this destroy deletes them"
+          : "the next up adopts them";
+    lines.push(`found ${found} task(s) the interrupted run created but never recorded: ${fate}`);
+  } else {
+    lines.push("found no task the interrupted run created without recording it");
+  }
+  if (report.duplicatesDeleted.length > 0) {
+    lines.push(
+      `deleted ${report.duplicatesDeleted.length} second cop(ies) of a task it created twice: ${report.duplicatesDeleted.join(", ")}`,
+    );
+  }
+  return lines;
+}
