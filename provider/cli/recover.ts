@@ -23,7 +23,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { ConflictError, NotFoundError, type AcpClient, type Task } from "../client";
+import { ConflictError, NotFoundError, type AcpClient, type Task, type Thread } from "../client";
 import { parseRunMarker } from "../dynamic/run-marker";
 import { describeChanges } from "./engine";
 import { processAlive, SKIP_CHECKPOINTS_ENV, writeMarker, type FastRunMarker } from "./fast";
@@ -44,6 +44,8 @@ export interface RepairReport {
   duplicatesDeleted: string[];
   /** The tasks of {@link RepairReport.found}, as the API returned them. */
   foundTasks: Task[];
+  /** The threads of {@link RepairReport.found} (started or run by the killed run). */
+  foundThreads: Thread[];
 }
 
 /** What the repair works on. */
@@ -116,33 +118,73 @@ async function dropPendingOperations(stack: Stack): Promise<number> {
   return pending.length;
 }
 
-/** Ids of the tasks the state holds. */
-async function taskIdsInState(stack: Stack): Promise<Set<string>> {
+/** Ids of the resources of one type (`:Task`, `:TaskThread`) that the state holds. */
+async function idsInState(stack: Stack): Promise<Record<"task" | "thread", Set<string>>> {
   const exported = await stack.exportStack();
   const resources = (exported.deployment?.resources ?? []) as Array<{ type: string; id?: string }>;
-  return new Set(
-    resources.filter((r) => r.type.endsWith(":Task") && r.id).map((r) => r.id as string),
-  );
+  const ids = (suffix: string) =>
+    new Set(resources.filter((r) => r.type.endsWith(suffix) && r.id).map((r) => r.id as string));
+  return { task: ids(":Task"), thread: ids(":TaskThread") };
 }
 
-/** Tasks the killed run created and the state does not hold, by resource key (oldest first). */
-async function findRunTasks(target: RepairTarget): Promise<Map<string, Task[]>> {
+/** Appends `item` to the list of `key`, creating the list. */
+function push<T>(map: Map<string, T[]>, key: string, item: T): void {
+  const list = map.get(key) ?? [];
+  list.push(item);
+  map.set(key, list);
+}
+
+/**
+ * Tasks and threads the killed run created and the state does not hold, by resource key
+ * (oldest first). Threads are found through the tasks of this stack that link them.
+ */
+async function findRunObjects(
+  target: RepairTarget,
+): Promise<{ tasks: Map<string, Task[]>; threads: Map<string, Thread[]> }> {
   const { marker } = target;
-  const inState = await taskIdsInState(target.stack);
-  const prefix = `${marker.project}/${marker.stack}/`;
-  const byKey = new Map<string, Task[]>();
+  const inState = await idsInState(target.stack);
+  const ours = (metadata: unknown) => {
+    const mark = parseRunMarker(metadata);
+    const prefix = `${marker.project}/${marker.stack}/`;
+    return mark && mark.runId === marker.runId && mark.key.startsWith(prefix) ? mark.key : "";
+  };
+  const tasks = new Map<string, Task[]>();
+  const linked = new Set<string>();
   for await (const task of target.client.tasks.listAll()) {
-    const mark = parseRunMarker(task.metadata);
-    if (!mark || mark.runId !== marker.runId || !mark.key.startsWith(prefix)) continue;
-    if (!task.id || inState.has(task.id)) continue;
-    const list = byKey.get(mark.key) ?? [];
-    list.push(task);
-    byKey.set(mark.key, list);
+    if (!task.id) continue;
+    const key = ours(task.metadata);
+    if (key && !inState.task.has(task.id)) push(tasks, key, task);
+    if (key || inState.task.has(task.id)) {
+      for (const id of task.linkedThreadIds ?? []) if (!inState.thread.has(id)) linked.add(id);
+    }
   }
-  for (const list of byKey.values()) {
-    list.sort((a, b) => String(a.createdAt ?? "").localeCompare(String(b.createdAt ?? "")));
+  const threads = new Map<string, Thread[]>();
+  for (const id of linked) {
+    try {
+      const thread = await target.client.threads.retrieve(id);
+      const key = ours(thread.metadata);
+      if (key) push(threads, key, thread);
+    } catch (err) {
+      if (!NotFoundError.isInstance(err)) throw err;
+    }
   }
-  return byKey;
+  const byAge = (a: { createdAt?: unknown }, b: { createdAt?: unknown }) =>
+    String(a.createdAt ?? "").localeCompare(String(b.createdAt ?? ""));
+  for (const list of [...tasks.values(), ...threads.values()]) list.sort(byAge);
+  return { tasks, threads };
+}
+
+/** Deletes threads (all made by the killed run); one already gone is fine. */
+export async function deleteRunThreads(client: AcpClient, threads: Thread[]): Promise<void> {
+  await Promise.all(
+    threads.map(async (thread) => {
+      try {
+        await client.threads.delete(thread.id as string);
+      } catch (err) {
+        if (!NotFoundError.isInstance(err)) throw err;
+      }
+    }),
+  );
 }
 
 /**
@@ -198,17 +240,26 @@ export async function repairInterruptedRun(target: RepairTarget): Promise<Repair
     if (before === undefined) delete env[SKIP_CHECKPOINTS_ENV];
     else env[SKIP_CHECKPOINTS_ENV] = before;
   }
-  const byKey = await findRunTasks(target);
+  const objects = await findRunObjects(target);
   const found: Record<string, string> = {};
-  const foundTasks: Task[] = [];
-  const extra: Task[] = [];
-  for (const [key, [first, ...rest]] of byKey) {
-    found[key] = first.id as string;
-    foundTasks.push(first);
-    extra.push(...rest);
-  }
-  const left = new Set(await deleteRunTasks(target.client, extra));
-  const duplicatesDeleted = extra.map((t) => t.id as string).filter((id) => !left.has(id));
+  const keep = <T extends { id?: string | null }>(byKey: Map<string, T[]>) => {
+    const kept: T[] = [];
+    const extra: T[] = [];
+    for (const [key, [first, ...rest]] of byKey) {
+      found[key] = first.id as string;
+      kept.push(first);
+      extra.push(...rest);
+    }
+    return { kept, extra };
+  };
+  const tasks = keep(objects.tasks);
+  const threads = keep(objects.threads);
+  await deleteRunThreads(target.client, threads.extra);
+  const left = new Set(await deleteRunTasks(target.client, tasks.extra));
+  const duplicatesDeleted = [
+    ...threads.extra.map((t) => t.id as string),
+    ...tasks.extra.map((t) => t.id as string).filter((id) => !left.has(id)),
+  ];
   writeMarker(target.markerFile, { ...marker, adopt: found });
   return {
     attrsRemoved,
@@ -217,7 +268,8 @@ export async function repairInterruptedRun(target: RepairTarget): Promise<Repair
     refreshed,
     found,
     duplicatesDeleted,
-    foundTasks,
+    foundTasks: tasks.kept,
+    foundThreads: threads.kept,
   };
 }
 
@@ -237,7 +289,7 @@ export function describeRepair(report: RepairReport, command: string): string[] 
       ? "refresh: the state matches the API"
       : `refresh: ${refresh.replace(/^Changes: /, "").replace(/\.$/, "")} (delete: gone from the API; update: changed on it)`,
   );
-  const found = Object.keys(report.found).length;
+  const found = report.foundTasks.length + report.foundThreads.length;
   if (found > 0) {
     const fate =
       command === "up"
@@ -245,7 +297,11 @@ export function describeRepair(report: RepairReport, command: string): string[] 
         : command === "destroy"
           ? "this destroy deletes them"
           : "the next up adopts them";
-    lines.push(`found ${found} task(s) the interrupted run created but never recorded: ${fate}`);
+    const threads =
+      report.foundThreads.length > 0 ? ` and ${report.foundThreads.length} thread(s)` : "";
+    lines.push(
+      `found ${report.foundTasks.length} task(s)${threads} the interrupted run created but never recorded: ${fate}`,
+    );
   } else {
     lines.push("found no task the interrupted run created without recording it");
   }

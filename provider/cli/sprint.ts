@@ -33,7 +33,13 @@ import {
   writeMarker,
 } from "./fast";
 import { Progress } from "./progress";
-import { deleteRunTasks, describeRepair, repairInterruptedRun } from "./recover";
+import {
+  deleteRunTasks,
+  deleteRunThreads,
+  describeRepair,
+  repairInterruptedRun,
+  RunInProgressError,
+} from "./recover";
 import { sprintProgram } from "./sprint-program";
 
 /** The Pulumi project of every sprint stack (also the root Pulumi.yaml's, so states agree). */
@@ -202,6 +208,7 @@ export async function runSprintCommand(opts: SprintOptions, io: CommandIo): Prom
     say();
 
     let runTasks: Parameters<typeof deleteRunTasks>[1] = [];
+    let runThreads: Parameters<typeof deleteRunThreads>[1] = [];
     const client = () => new AcpClient({ baseUrl: api.baseUrl, token: api.token });
     if (interrupted) {
       say(
@@ -217,6 +224,7 @@ export async function runSprintCommand(opts: SprintOptions, io: CommandIo): Prom
       for (const line of describeRepair(report, opts.command)) say(`  repaired: ${line}`);
       say();
       runTasks = report.foundTasks;
+      runThreads = report.foundThreads;
     }
     const marker = runId
       ? markerFor({
@@ -231,7 +239,11 @@ export async function runSprintCommand(opts: SprintOptions, io: CommandIo): Prom
     return await whileInterruptible(io, () =>
       runOnStack(stack, opts, io, sprint, Boolean(sprint), started, {
         beforeChange: async () => {
+          // Another fast run started on this stack since this command began: leave it alone.
+          const current = readMarker(markerFile);
+          if (current && current.runId !== runId) throw new RunInProgressError(current);
           if (marker) writeMarker(markerFile, marker);
+          if (opts.command === "destroy") await deleteRunThreads(client(), runThreads);
           // A destroy also deletes what the interrupted run created and never recorded; tasks the
           // state's tasks still depend on go after them.
           if (opts.command === "destroy" && runTasks.length > 0) {

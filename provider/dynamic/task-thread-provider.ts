@@ -27,6 +27,7 @@ import {
 } from "./compare";
 import { checkFailures, describeError } from "./errors";
 import { THREAD_INPUT_FIELDS } from "./fields";
+import { markedMetadata, taskToAdopt, withoutRunMarker } from "./run-marker";
 
 /** How a thread is made: `start` (start-thread) or `run` (run-thread). */
 export const THREAD_MODES = ["start", "run"] as const;
@@ -116,6 +117,8 @@ function threadOutputs(
   // `task` in a thread is the thread's prompt text; the resource's `taskId` is the task's id.
   const { id: _id, task: prompt, ...fields } = definedOnly(thread);
   const outs: Record<string, unknown> = fields;
+  // A fast run's marker is the server's business only (see run-marker.ts).
+  if (outs.metadata !== undefined) outs.metadata = withoutRunMarker(outs.metadata);
   if (prompt !== undefined) outs.prompt = prompt;
   outs.taskId = inputs.taskId;
   outs.mode = inputs.mode ?? "start";
@@ -231,13 +234,21 @@ export class TaskThreadProviderImpl {
   async create(inputs: TaskThreadProviderInputs): Promise<pulumi.dynamic.CreateResult> {
     const client = acpClient();
     const mode = inputs.mode ?? "start";
+    // A thread that a killed fast run made for this resource (found by the repair): adopted,
+    // never started or run again.
+    const orphan = taskToAdopt(inputs.__acpKey);
+    if (orphan) {
+      const found = await this.read(orphan, inputs as unknown as Record<string, unknown>);
+      if (found.id) return { id: orphan, outs: found.props };
+    }
+    const metadata = markedMetadata(inputs.metadata, inputs.__acpKey);
     const common = {
       ...(inputs.agentId !== undefined ? { agentId: inputs.agentId } : {}),
       ...(inputs.environmentId !== undefined ? { environmentId: inputs.environmentId } : {}),
       ...(inputs.moveToInProgress !== undefined
         ? { moveToInProgress: inputs.moveToInProgress }
         : {}),
-      ...(inputs.metadata !== undefined ? { metadata: inputs.metadata } : {}),
+      ...(metadata !== undefined ? { metadata } : {}),
     };
     const waitMs =
       inputs.onBlocked === "wait"
@@ -355,7 +366,7 @@ export class TaskThreadProviderImpl {
     const liveInputs: Record<string, unknown> = { ...inputs };
     if (inputs.title !== undefined && thread.title != null) liveInputs.title = thread.title;
     if (inputs.metadata !== undefined && thread.metadata != null)
-      liveInputs.metadata = thread.metadata;
+      liveInputs.metadata = withoutRunMarker(thread.metadata);
     return { id, props: outs, inputs: liveInputs };
   }
 

@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { createEmulator, type Emulator } from "../../emulator";
 import { createIdempotencyKey, TaskProviderImpl } from "../../provider/dynamic/task-provider";
+import { TaskThreadProviderImpl } from "../../provider/dynamic/task-thread-provider";
 import {
   ADOPT_FILE_ENV,
   markedMetadata,
@@ -137,6 +138,37 @@ describe("the Task provider under a fast run", () => {
     expect(emulator.stats().requests["POST /v1/tasks"]).toBeUndefined();
     expect(adopted.outs.adoptExistingId).toBeUndefined();
     expect(adopted.outs.metadata).toEqual(inputs.metadata);
+  });
+
+  it("marks a run thread on the server only, and adopts the one a repair found instead of running the prompt again", async () => {
+    process.env[RUN_ID_ENV] = RUN;
+    const threads = new TaskThreadProviderImpl();
+    const task = await impl.create({ title: "Has a thread" });
+    const threadInputs = {
+      taskId: task.id,
+      mode: "run" as const,
+      message: "Plan it",
+      metadata: { why: "test" },
+      __acpKey: `${KEY}-thread`,
+    };
+    const ran = await threads.create(threadInputs);
+    expect(emulator.stats().requests["POST /v1/tasks/:taskId/run-thread"]).toEqual({ "201": 1 });
+    const onServer = emulator.snapshot().threads.find((t) => t.id === ran.id);
+    expect(onServer?.metadata).toEqual({ why: "test", [RUN_MARKER_KEY]: `${RUN}/${KEY}-thread` });
+    expect(ran.outs.metadata).toEqual({ why: "test" });
+    const read = await threads.read(ran.id, ran.outs);
+    expect(read.props?.metadata).toEqual({ why: "test" });
+    expect(read.inputs?.metadata).toEqual({ why: "test" });
+
+    const file = path.join(dir, "adopt-thread.json");
+    fs.writeFileSync(file, JSON.stringify({ adopt: { [`${KEY}-thread`]: ran.id } }));
+    process.env[ADOPT_FILE_ENV] = file;
+    emulator.resetStats();
+    const adopted = await threads.create(threadInputs);
+    expect(adopted.id).toBe(ran.id);
+    expect(emulator.stats().requests["POST /v1/tasks/:taskId/run-thread"]).toBeUndefined();
+    expect(emulator.snapshot().threads.filter((t) => t.id === ran.id)).toHaveLength(1);
+    expect(adopted.outs.metadata).toEqual({ why: "test" });
   });
 
   it("refuses the reserved key in a program's metadata, saying what to do", async () => {
