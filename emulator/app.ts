@@ -347,6 +347,9 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       const header = req.headers[FAULT_HEADER];
       const plan = faults.plan(method, url.pathname, Array.isArray(header) ? header[0] : header);
       if (plan.latencyMs > 0) stats.faultsInjected.latency++;
+      // Counted as soon as the request arrives, so that the count is final once the clients
+      // have closed their connections.
+      if (plan.hold) stats.faultsInjected.held++;
       await state.sleep(latencyMs + plan.latencyMs);
       if (plan.reset) {
         stats.faultsInjected.reset++;
@@ -373,7 +376,6 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       if (body !== undefined) entry.body = body;
       if (!match) throw errors.notFound(`no route ${method} ${url.pathname}`);
       if (plan.hold) {
-        stats.faultsInjected.held++;
         await faults.held();
         if (closed) {
           finish("reset");
