@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { createEmulator } from "pulumi-acp/emulator";
+import { createEmulator, type Emulator } from "pulumi-acp/emulator";
 import { EXIT } from "../../provider/cli/args";
 import { removeEmptyCheckpointAttrs } from "../../provider/cli/recover";
 import { childEnv, PULUMI_ACP_MAIN, runPulumiAcp } from "../e2e/child";
@@ -144,6 +144,19 @@ function startPulumiAcp(args: string[], cwd: string, env: NodeJS.ProcessEnv) {
   return { pid: child.pid as number, exit, output: () => output };
 }
 
+/** Polls until the emulator has no connection open (bounded by `timeoutMs`); true if so. */
+async function connectionsClosed(emulator: Emulator, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<number>((resolve) =>
+      emulator.server.getConnections((err, n) => resolve(err ? -1 : n)),
+    );
+    if (open === 0) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** Tasks of the fast-run graph: 10 layers of 20. */
 const FAST_LAYERS = 10;
 const FAST_WIDTH = 20;
@@ -203,28 +216,39 @@ describe("a fast run (--fast) interrupted at a known point, then one pulumi-acp 
         const tree = descendantsOf(run.pid);
         // Ctrl-C in a terminal: SIGINT to the whole process group. kill -9 of the job: SIGKILL.
         process.kill(-run.pid, signal);
+        let held = 0;
         if (signal === "SIGKILL") {
           expect(await run.exit).toBe("SIGKILL");
           for (const p of tree) if (isAlive(p.pid)) signalProcess(p.pid, "SIGKILL");
-        }
-        // The held requests go on: those of a killed run reach the API after their client died
-        // (it acted, the answer is lost); an interrupted one waits for them, then stops.
-        const held = emulator.stats().faultsInjected.held;
-        emulator.setFaults(undefined);
-        expect(
-          await waitFor(
-            () => emulator.stats().totalRequests >= ANSWERED_BEFORE_KILL + held,
-            60_000,
-            50,
-          ),
-        ).toBe(true);
-        if (signal === "SIGINT") {
+          // Every connection of the dead processes closed: each request they sent has arrived,
+          // and the emulator counted it as held when it did.
+          expect(await connectionsClosed(emulator, 60_000)).toBe(true);
+          held = emulator.stats().faultsInjected.held;
+          // The held requests go on: they reach the API after their client died (it acts, the
+          // answer is lost).
+          emulator.setFaults(undefined);
+          expect(
+            await waitFor(
+              () => emulator.stats().totalRequests === ANSWERED_BEFORE_KILL + held,
+              60_000,
+              50,
+            ),
+          ).toBe(true);
+        } else {
+          // The command has the signal; the engine waits for the creates it has in flight, which
+          // now go on, records them and stops.
+          expect(
+            await waitFor(() => run.output().includes("interrupted: the engine"), 60_000),
+          ).toBe(true);
+          emulator.setFaults(undefined);
           expect(await run.exit).toBe(EXIT.interrupted);
-          expect(run.output()).toContain("interrupted: the engine finishes the operations");
         }
-        const actedOn = ANSWERED_BEFORE_KILL + held;
         const onServerAtKill = emulator.snapshot().tasks.length;
-        expect(onServerAtKill).toBe(command === "up" ? actedOn : total - actedOn);
+        // Tasks created (up) or deleted (destroy) by the interrupted run.
+        const actedOn = command === "up" ? onServerAtKill : total - onServerAtKill;
+        if (signal === "SIGKILL") expect(actedOn).toBe(ANSWERED_BEFORE_KILL + held);
+        expect(actedOn).toBeGreaterThan(ANSWERED_BEFORE_KILL);
+        expect(actedOn).toBeLessThan(total);
         expect(fs.existsSync(markerFile)).toBe(true);
 
         emulator.resetStats();
@@ -305,4 +329,81 @@ describe("a fast run (--fast) interrupted at a known point, then one pulumi-acp 
       }
     },
   );
+});
+
+describe("a fast run that ran agent threads, killed at a known point, then one pulumi-acp up", () => {
+  it("adopts the threads the killed run made: no agent run is paid twice, even without idempotency replay", async () => {
+    const specs = layeredTaskGraph("fast-threads", 1, 24);
+    const total = Object.keys(specs).length;
+    // Each task runs a prompt through the agent (paid work), on an API that replays nothing.
+    const sprintTasks = Object.fromEntries(
+      Object.entries(specs).map(([key, spec]) => [
+        key,
+        { ...spec, thread: { mode: "run", message: `Plan ${spec.title}` } },
+      ]),
+    );
+    const emulator = createEmulator({ token: E2E_TOKEN, idempotencyReplay: false });
+    const url = await emulator.listen(0);
+    const dir = e2eWorkDir("fast-threads-");
+    const env = childEnv({ ACP_API_TOKEN: E2E_TOKEN });
+    const sprintFile = path.join(dir, "sprint.json");
+    fs.writeFileSync(sprintFile, JSON.stringify({ name: "fast", tasks: sprintTasks }));
+    const args = (op: string, ...more: string[]) => [op, sprintFile, "--base-url", url, ...more];
+    try {
+      // Task creates and run-thread calls are all under /v1/tasks: 30 go through.
+      emulator.setFaults({ holdAfter: 30, routes: ["/v1/tasks"] });
+      const run = startPulumiAcp(args("up", "--yes", "--fast"), dir, env);
+      expect(await waitFor(() => emulator.stats().faultsInjected.held > 0, 300_000, 100)).toBe(
+        true,
+      );
+      const tree = descendantsOf(run.pid);
+      process.kill(-run.pid, "SIGKILL");
+      expect(await run.exit).toBe("SIGKILL");
+      for (const p of tree) if (isAlive(p.pid)) signalProcess(p.pid, "SIGKILL");
+      expect(await connectionsClosed(emulator, 60_000)).toBe(true);
+      const held = emulator.stats().faultsInjected.held;
+      emulator.setFaults(undefined);
+      expect(await waitFor(() => emulator.stats().totalRequests === 30 + held, 60_000, 50)).toBe(
+        true,
+      );
+      const atKill = emulator.snapshot();
+      expect(atKill.threads.length).toBeGreaterThan(0);
+      expect(atKill.threads.length).toBeLessThan(total);
+
+      emulator.resetStats();
+      const recovery = await runPulumiAcp(args("up", "--yes"), { cwd: dir, env });
+      if (recovery.code !== 0) process.stderr.write(recovery.stdout + recovery.stderr);
+      expect(recovery.code).toBe(0);
+      expect(recovery.stdout).toContain(
+        `repaired: found ${atKill.tasks.length} task(s) and ${atKill.threads.length} thread(s) the interrupted run created but never recorded: this up adopts them`,
+      );
+      const runs = emulator.stats().requests["POST /v1/tasks/:taskId/run-thread"] ?? {};
+      recordFigures("interrupt-fast-threads", {
+        tasksAtKill: atKill.tasks.length,
+        threadsAtKill: atKill.threads.length,
+        runThreadCallsByRecovery: runs,
+      });
+      // Only the prompts the killed run never ran are run now: each task has one thread.
+      expect(runs).toEqual({ "201": total - atKill.threads.length });
+      const after = emulator.snapshot();
+      expect(after.threads).toHaveLength(total);
+      expect(new Set(after.threads.map((t) => t.id))).toEqual(
+        new Set(after.tasks.flatMap((t) => t.linkedThreadIds ?? [])),
+      );
+      expect(compareWithGraph(specs, after)).toEqual({
+        missing: [],
+        duplicates: 0,
+        extra: 0,
+        wrongDependencies: [],
+      });
+      const preview = await runPulumiAcp(args("preview", "--expect-no-changes"), {
+        cwd: dir,
+        env,
+      });
+      expect(preview.code).toBe(0);
+    } finally {
+      await emulator.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
