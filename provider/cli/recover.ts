@@ -78,27 +78,36 @@ export class RunInProgressError extends Error {
  */
 export function removeEmptyCheckpointAttrs(backendDir: string): string[] {
   const stacks = path.join(backendDir, ".pulumi", "stacks");
-  const removed: string[] = [];
-  const walk = (dir: string) => {
-    if (!fs.existsSync(dir)) return;
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith(".attrs") && fs.statSync(full).size === 0) {
-        fs.rmSync(full);
-        removed.push(path.relative(stacks, full));
-      }
-    }
-  };
-  walk(stacks);
-  return removed;
+  const empty = filesUnder(stacks).filter(
+    (f) => f.endsWith(".attrs") && fs.statSync(path.join(stacks, f)).size === 0,
+  );
+  for (const f of empty) fs.rmSync(path.join(stacks, f));
+  return empty;
 }
 
-/** `pulumi cancel`: true when it released a lock, false when there was none. */
-async function releaseLock(stack: Stack): Promise<boolean> {
+/** The files under `dir` (relative paths), none when it does not exist. */
+function filesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((f) => fs.statSync(path.join(dir, f)).isFile());
+}
+
+/** Lock files of a file backend (the DIY backend keeps one per running update). */
+function lockFiles(backendDir: string): number {
+  return filesUnder(path.join(backendDir, ".pulumi", "locks")).filter((f) => f.endsWith(".json"))
+    .length;
+}
+
+/**
+ * `pulumi cancel`: true when it released a lock (with a file backend of the command's own: when
+ * there was a lock file), false when there was none.
+ */
+async function releaseLock(stack: Stack, localBackendDir: string | undefined): Promise<boolean> {
+  const locked = localBackendDir === undefined || lockFiles(localBackendDir) > 0;
   try {
     await stack.cancel();
-    return true;
+    return locked;
   } catch (err) {
     // No update in progress: nothing to release.
     if (/no (stack )?update|not (currently )?locked|no .*in progress/i.test(String(err))) {
@@ -227,7 +236,7 @@ export async function repairInterruptedRun(target: RepairTarget): Promise<Repair
   const attrsRemoved = target.localBackendDir
     ? removeEmptyCheckpointAttrs(target.localBackendDir)
     : [];
-  const lockReleased = await releaseLock(stack);
+  const lockReleased = await releaseLock(stack, target.localBackendDir);
   const pendingOperations = await dropPendingOperations(stack);
   // A refresh that is killed loses nothing: it is repeated by the next repair.
   const env = stack.workspace.envVars;

@@ -14,6 +14,7 @@ import {
   removeMarker,
   writeMarker,
 } from "../../provider/cli/fast";
+import { removeEmptyCheckpointAttrs } from "../../provider/cli/recover";
 
 describe("--fast, --no-fast and PULUMI_ACP_FAST", () => {
   it("parses the options of up and destroy, and refuses them where they mean nothing", () => {
@@ -90,5 +91,25 @@ describe("the fast-run marker file", () => {
     expect(() => readMarker(file)).toThrow(
       /the fast-run marker .*dev\.json cannot be read .*delete it and run `pulumi-acp refresh`/,
     );
+  });
+});
+
+describe("the repair's checkpoint step", () => {
+  it("removes only the empty .attrs side files a kill leaves, and says which", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fast-attrs-"));
+    try {
+      const stacks = path.join(dir, ".pulumi", "stacks", "pulumi-acp-sprint");
+      fs.mkdirSync(stacks, { recursive: true });
+      fs.writeFileSync(path.join(stacks, "dev.json.attrs"), "");
+      fs.writeFileSync(path.join(stacks, "prod.json.attrs"), '{"Metadata":{}}');
+      fs.writeFileSync(path.join(stacks, "dev.json"), "");
+      expect(removeEmptyCheckpointAttrs(dir)).toEqual([
+        path.join("pulumi-acp-sprint", "dev.json.attrs"),
+      ]);
+      expect(fs.readdirSync(stacks).sort()).toEqual(["dev.json", "prod.json.attrs"]);
+      expect(removeEmptyCheckpointAttrs(path.join(dir, "none"))).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
