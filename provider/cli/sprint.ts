@@ -210,6 +210,11 @@ export async function runSprintCommand(opts: SprintOptions, io: CommandIo): Prom
     let runTasks: Parameters<typeof deleteRunTasks>[1] = [];
     let runThreads: Parameters<typeof deleteRunThreads>[1] = [];
     const client = () => new AcpClient({ baseUrl: api.baseUrl, token: api.token });
+    if (interrupted && interrupted.backend !== engine.label) {
+      throw new UsageError(
+        `the fast-run marker ${path.relative(io.cwd, markerFile)} is for the stack's state in ${interrupted.backend}, and this command uses ${engine.label}: run it with the backend of the interrupted run to repair that stack (or delete the marker if that stack is gone)`,
+      );
+    }
     if (interrupted) {
       say(
         `The fast ${interrupted.command} of this stack started at ${interrupted.startedAt} did not finish: repairing the stack first.`,
