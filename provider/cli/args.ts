@@ -29,7 +29,10 @@ export const EXIT = {
   changes: 3,
   /** `doctor`: only assumptions with a documented fallback differ. */
   fallback: 4,
-  /** `doctor`: interrupted (Ctrl-C); the scratch area was cleaned. */
+  /**
+   * Interrupted (Ctrl-C). `doctor`: the scratch area was cleaned; `up`, `destroy`: the engine
+   * finished the operations in flight and recorded them.
+   */
   interrupted: 130,
 } as const;
 
@@ -96,8 +99,8 @@ Environment:
                                        a real Pulumi backend (or a logged-in Pulumi); without
                                        them the state is in ./.pulumi of the current directory
 
-Exit codes: 0 ok, 1 failure, 2 usage error, 3 changes found with --expect-no-changes;
-            doctor: 4 only assumptions with a fallback differ, 130 interrupted.
+Exit codes: 0 ok, 1 failure, 2 usage error, 3 changes found with --expect-no-changes,
+            130 interrupted (Ctrl-C); doctor: 4 only assumptions with a fallback differ.
 `;
 }
 
