@@ -293,6 +293,10 @@ describe("a fast run (--fast) interrupted at a known point, then one pulumi-acp 
           expect(recovery.stdout).toContain("repaired: refresh: the state matches the API");
           expect(created).toBe(actedOn);
         }
+        // A killed engine leaves its lock; one that stopped on Ctrl-C released it.
+        expect(recovery.stdout.includes("repaired: released the interrupted engine's lock")).toBe(
+          signal === "SIGKILL",
+        );
         expect(fs.existsSync(markerFile)).toBe(false);
         // The user's metadata is as declared: the run marker lives on the server only.
         const state = JSON.parse(
