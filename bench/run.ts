@@ -11,7 +11,7 @@
  * (`pulumi-acp up|destroy --fast`: PULUMI_SKIP_CHECKPOINTS): BENCH_FAST_SIZES (default
  * "100,500,2000"), BENCH_FAST_REPS (default 3), BENCH_FAST_REPS_LARGEST (repetitions at the
  * largest fast size, default 1). BENCH_SECTIONS: which parts run, of "engine,fast,client"
- * (default all three).
+ * (default all three; a run of fewer writes bench/results/latest-<sections>.*).
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -445,9 +445,13 @@ async function main(): Promise<void> {
     notes,
   };
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
-  fs.writeFileSync(path.join(RESULTS_DIR, "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
+  // A run of some sections only does not replace the figures of a whole run.
+  const stem = ["engine", "fast", "client"].every((x) => SECTIONS.has(x))
+    ? "latest"
+    : `latest-${[...SECTIONS].join("-")}`;
+  fs.writeFileSync(path.join(RESULTS_DIR, `${stem}.json`), `${JSON.stringify(report, null, 2)}\n`);
   const md = markdown(report);
-  fs.writeFileSync(path.join(RESULTS_DIR, "latest.md"), md);
+  fs.writeFileSync(path.join(RESULTS_DIR, `${stem}.md`), md);
   process.stdout.write(md);
 }
 
