@@ -18,6 +18,8 @@ export interface EmulatorProcess {
   stats(): Promise<EmulatorStats>;
   resetStats(): Promise<void>;
   resetStore(): Promise<void>;
+  /** The tasks in the store (GET /__emulator/store). */
+  tasks(): Promise<Array<Record<string, unknown>>>;
   stop(): Promise<void>;
 }
 
@@ -74,6 +76,8 @@ export async function startEmulator(token: string, latencyMs: number): Promise<E
     },
     resetStats: async () => void (await call("POST", "stats/reset")),
     resetStore: async () => void (await call("POST", "reset")),
+    tasks: async () =>
+      ((await call("GET", "store")) as { tasks: Array<Record<string, unknown>> }).tasks,
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();

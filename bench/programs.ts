@@ -40,13 +40,20 @@ class PluginTask extends pulumi.CustomResource {
   }
 }
 
-/** The inline program that declares every task of `graph` with the provider `kind`. */
-export function graphProgram(kind: ProviderKind, graph: GraphNode[]): () => Promise<void> {
+/**
+ * The inline program that declares every task of `graph` with the provider `kind`; the tasks
+ * whose keys are in `edited` get another title (an edit: one update each).
+ */
+export function graphProgram(
+  kind: ProviderKind,
+  graph: GraphNode[],
+  edited: ReadonlySet<string> = new Set(),
+): () => Promise<void> {
   return async () => {
     const ids = new Map<string, pulumi.Output<string>>();
     for (const node of graph) {
       const args = {
-        title: `Benchmark task ${node.key}`,
+        title: `Benchmark task ${node.key}${edited.has(node.key) ? " (edited)" : ""}`,
         description: `Task ${node.key} of the benchmark graph; depends on ${node.deps.join(", ") || "nothing"}.`,
         priority: "medium" as const,
         dependencyIds: node.deps.map((d) => ids.get(d) as pulumi.Output<string>),

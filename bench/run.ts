@@ -7,7 +7,11 @@
  * "100,500"), BENCH_REPS_SMALL (repetitions below the largest size, default 3), BENCH_REPS_LARGE
  * (repetitions at the largest size, default 3), BENCH_REPS_LATENCY (repetitions at 50 ms,
  * default 1), BENCH_LATENCIES (default "0,50"), BENCH_CLIENT_COUNT (default 10000),
- * BENCH_CLIENT_CONCURRENCY (default: the parallelism).
+ * BENCH_CLIENT_CONCURRENCY (default: the parallelism). The fast mode beside the default
+ * (`pulumi-acp up|destroy --fast`: PULUMI_SKIP_CHECKPOINTS): BENCH_FAST_SIZES (default
+ * "100,500,2000"), BENCH_FAST_REPS (default 3), BENCH_FAST_REPS_LARGEST (repetitions at the
+ * largest fast size, default 1). BENCH_SECTIONS: which parts run, of "engine,fast,client"
+ * (default all three; a run of fewer writes bench/results/latest-<sections>.*).
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -15,9 +19,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { PulumiCommand } from "@pulumi/pulumi/automation";
 import { ensurePulumi, localPulumiCommand, REPO_ROOT } from "../provider/cli/engine";
+import { fastEngineEnv, newFastRunId } from "../provider/cli/fast";
+import { parseRunMarker, withoutRunMarker } from "../provider/core/run-marker";
 import { startEmulator, type EmulatorProcess } from "./emulator-process";
 import { createBenchStack, removeBenchStack, timed, WORK_ROOT, type BenchStack } from "./engine";
 import { installFloor } from "./floor";
+import { graphProgram } from "./programs";
 import { buildGraph, graphShape, type GraphNode } from "./graph";
 import type { ProviderKind } from "./programs";
 import { rawCreate } from "./raw";
@@ -42,6 +49,14 @@ const REPS_LATENCY = intEnv("BENCH_REPS_LATENCY", 1);
 const LATENCIES = listEnv("BENCH_LATENCIES", [0, 50]);
 const CLIENT_COUNT = intEnv("BENCH_CLIENT_COUNT", 10_000);
 const CLIENT_CONCURRENCY = intEnv("BENCH_CLIENT_CONCURRENCY", PARALLEL);
+const FAST_SIZES = listEnv("BENCH_FAST_SIZES", [100, 500, 2000]);
+const FAST_REPS = intEnv("BENCH_FAST_REPS", 3);
+const FAST_REPS_LARGEST = intEnv("BENCH_FAST_REPS_LARGEST", 1);
+const SECTIONS = new Set(
+  (process.env.BENCH_SECTIONS?.trim() || "engine,fast,client").split(",").map((x) => x.trim()),
+);
+/** The fast-mode comparison's operations, in the order they run on one stack. */
+const FAST_OPS = ["up", "edit 10%", "destroy"] as const;
 const TOKEN = `bench-token-${process.pid}`;
 
 /** One measured figure: every repetition's value and their median. */
@@ -190,6 +205,83 @@ async function engineLifecycle(opts: {
   return sizes;
 }
 
+/**
+ * The server's tasks as comparable text: title, description, priority, metadata (less a fast
+ * run's marker, which is the one intended difference) and dependencies by title.
+ */
+async function serverContents(emu: EmulatorProcess): Promise<string> {
+  const tasks = await emu.tasks();
+  const titles = new Map(tasks.map((t) => [t.id, String(t.title)]));
+  return tasks
+    .map((t) =>
+      JSON.stringify([
+        t.title,
+        t.description,
+        t.priority,
+        withoutRunMarker(t.metadata),
+        ((t.dependencyIds as string[]) ?? []).map((d) => titles.get(d)).sort(),
+      ]),
+    )
+    .sort()
+    .join("\n");
+}
+
+/** Server contents after each fast-comparison operation, by size and mode, to compare. */
+const contents = new Map<string, string>();
+/** Tasks a fast run created without its run marker (there should be none). */
+let unmarkedFastTasks = 0;
+
+/**
+ * One lifecycle of the fast comparison: up, an edit of every tenth task's title, destroy, on a
+ * fresh stack, in the default mode or in the fast mode exactly as `pulumi-acp --fast` runs it
+ * (no intermediate checkpoints, a run id, so every create carries the run marker).
+ */
+async function fastLifecycle(opts: {
+  emu: EmulatorProcess;
+  graph: GraphNode[];
+  mode: "default" | "fast";
+  pulumiCommand: PulumiCommand;
+}): Promise<void> {
+  const { emu, graph, mode } = opts;
+  const n = graph.length;
+  await emu.resetStore();
+  const s = await createBenchStack({
+    kind: "acp",
+    graph,
+    baseUrl: emu.baseUrl,
+    token: TOKEN,
+    pulumiCommand: opts.pulumiCommand,
+    envVars: fastEngineEnv({
+      fast: mode === "fast",
+      runId: mode === "fast" ? newFastRunId() : undefined,
+    }),
+  });
+  const kind = `acp-${mode}`;
+  const compare = async (op: string) => {
+    const text = await serverContents(emu);
+    const k = `${op}/n${n}`;
+    const other = contents.get(k);
+    if (other === undefined) contents.set(k, text);
+    else if (other !== text)
+      notes.push(`fast comparison: server contents after ${op} at N = ${n} differ (${mode})`);
+  };
+  try {
+    await measured(emu, key("up", kind, n, 0), () => s.stack.up({ parallel: PARALLEL }));
+    await compare("up");
+    if (mode === "fast") {
+      unmarkedFastTasks += (await emu.tasks()).filter((t) => !parseRunMarker(t.metadata)).length;
+    }
+    const edited = new Set(graph.filter((_, i) => i % 10 === 0).map((node) => node.key));
+    s.stack.workspace.program = graphProgram("acp", graph, edited);
+    await measured(emu, key("edit 10%", kind, n, 0), () => s.stack.up({ parallel: PARALLEL }));
+    await compare("edit 10%");
+    await measured(emu, key("destroy", kind, n, 0), () => s.stack.destroy({ parallel: PARALLEL }));
+    await compare("destroy");
+  } finally {
+    removeBenchStack(s);
+  }
+}
+
 async function rawRun(emu: EmulatorProcess, graph: GraphNode[]): Promise<void> {
   await emu.resetStore();
   await measured(emu, key("up", "raw", graph.length, emu.latencyMs), () =>
@@ -246,9 +338,9 @@ async function main(): Promise<void> {
   for (const L of LATENCIES) emulators.set(L, await startEmulator(TOKEN, L));
   const sizes: Record<string, unknown> = {};
   const client: Record<string, Record<string, number>[]> = { client: [], bare: [] };
-  const graphs = new Map(SIZES.map((n) => [n, buildGraph(n)]));
+  const graphs = new Map([...SIZES, ...FAST_SIZES].map((n) => [n, buildGraph(n)]));
   try {
-    for (const L of LATENCIES) {
+    for (const L of SECTIONS.has("engine") ? LATENCIES : []) {
       const emu = emulators.get(L) as EmulatorProcess;
       for (const n of SIZES) {
         const graph = graphs.get(n) as GraphNode[];
@@ -276,7 +368,21 @@ async function main(): Promise<void> {
       }
     }
     const emu0 = emulators.get(Math.min(...LATENCIES)) as EmulatorProcess;
-    for (let rep = 0; rep < 2; rep++) {
+    for (const n of SECTIONS.has("fast") ? FAST_SIZES : []) {
+      const reps = n === Math.max(...FAST_SIZES) ? FAST_REPS_LARGEST : FAST_REPS;
+      for (let rep = 0; rep < reps; rep++) {
+        // The two modes alternate, so that a change in the machine's load falls on both.
+        for (const mode of ["default", "fast"] as const) {
+          await fastLifecycle({
+            emu: emu0,
+            graph: graphs.get(n) as GraphNode[],
+            mode,
+            pulumiCommand,
+          });
+        }
+      }
+    }
+    for (let rep = 0; rep < (SECTIONS.has("client") ? 2 : 0); rep++) {
       for (const mode of ["bare", "client"] as const) client[mode].push(clientRun(mode, emu0));
     }
   } finally {
@@ -285,7 +391,8 @@ async function main(): Promise<void> {
   }
 
   const loadEnd = os.loadavg();
-  const clientMedian = (mode: string, field: string) => median(client[mode].map((r) => r[field]));
+  const clientMedian = (mode: string, field: string) =>
+    client[mode].length > 0 ? median(client[mode].map((r) => r[field])) : NaN;
   const report = {
     date: new Date().toISOString(),
     durationSeconds: (Date.now() - started) / 1000,
@@ -303,6 +410,8 @@ async function main(): Promise<void> {
       },
     },
     settings: {
+      sections: [...SECTIONS],
+      fast: { sizes: FAST_SIZES, repetitions: FAST_REPS, repetitionsLargest: FAST_REPS_LARGEST },
       parallel: PARALLEL,
       sizes: SIZES,
       latenciesMs: LATENCIES,
@@ -316,6 +425,7 @@ async function main(): Promise<void> {
       ),
     },
     results,
+    fast: fastSummary(),
     state: sizes,
     client: {
       runs: client,
@@ -335,10 +445,42 @@ async function main(): Promise<void> {
     notes,
   };
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
-  fs.writeFileSync(path.join(RESULTS_DIR, "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
+  // A run of some sections only does not replace the figures of a whole run.
+  const stem = ["engine", "fast", "client"].every((x) => SECTIONS.has(x))
+    ? "latest"
+    : `latest-${[...SECTIONS].join("-")}`;
+  fs.writeFileSync(path.join(RESULTS_DIR, `${stem}.json`), `${JSON.stringify(report, null, 2)}\n`);
   const md = markdown(report);
-  fs.writeFileSync(path.join(RESULTS_DIR, "latest.md"), md);
+  fs.writeFileSync(path.join(RESULTS_DIR, `${stem}.md`), md);
   process.stdout.write(md);
+}
+
+/** The fast comparison: per operation and size, both medians, their ratio and the contents check. */
+function fastSummary() {
+  const rows: Array<{
+    op: string;
+    n: number;
+    defaultSeconds?: number;
+    fastSeconds?: number;
+    ratio?: number;
+    sameContents: boolean;
+  }> = [];
+  for (const n of SECTIONS.has("fast") ? FAST_SIZES : []) {
+    for (const op of FAST_OPS) {
+      const d = results[key(op, "acp-default", n, 0)]?.seconds.median;
+      const f = results[key(op, "acp-fast", n, 0)]?.seconds.median;
+      const differs = notes.some((line) => line.includes(`after ${op} at N = ${n} differ`));
+      rows.push({
+        op,
+        n,
+        defaultSeconds: d,
+        fastSeconds: f,
+        ratio: d && f ? f / d : undefined,
+        sameContents: !differs,
+      });
+    }
+  }
+  return { rows, unmarkedFastTasks };
 }
 
 function markdown(report: {
@@ -369,14 +511,18 @@ function markdown(report: {
       `load average (1 min) ${m.loadAverage.start[0].toFixed(2)} at start, ${m.loadAverage.end[0].toFixed(2)} at end, ` +
       `median ${m.loadAverage.medianSampled1m.toFixed(2)} / max ${m.loadAverage.maxSampled1m.toFixed(2)} during the run; ` +
       `run took ${(report.durationSeconds / 60).toFixed(1)} min.`,
-    "",
-    "Times are medians in seconds (repetitions in bench/results/latest.json). a = pulumi-acp's dynamic resources, p = the `acp` provider plugin, b = engine floor (same graph, dynamic provider without network), c = raw API (undici, dependency order, same parallelism).",
-    "",
-    "| Operation | N | Latency | a (s) | p (s) | b (s) | a/b | p/b | c (s) | (a−b)/c | API calls (a) | API calls (p) | TCP conns (a) |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   );
+  if (SECTIONS.has("engine")) {
+    lines.push(
+      "",
+      "Times are medians in seconds (repetitions in bench/results/latest.json). a = pulumi-acp's dynamic resources, p = the `acp` provider plugin, b = engine floor (same graph, dynamic provider without network), c = raw API (undici, dependency order, same parallelism).",
+      "",
+      "| Operation | N | Latency | a (s) | p (s) | b (s) | a/b | p/b | c (s) | (a−b)/c | API calls (a) | API calls (p) | TCP conns (a) |",
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    );
+  }
   const ops = ["up", "preview", "preview+PULUMI_PARALLEL_DIFF", "refresh", "destroy"];
-  for (const L of LATENCIES) {
+  for (const L of SECTIONS.has("engine") ? LATENCIES : []) {
     for (const n of SIZES) {
       for (const op of ops) {
         const a = results[key(op, "acp", n, L)];
@@ -394,24 +540,48 @@ function markdown(report: {
       }
     }
   }
-  if (LATENCIES.length > 1) lines.push("", "† the floor makes no network call: its 0 ms figure.");
-  lines.push("", "| State | a: dynamic | p: plugin | b: floor |", "|---|---:|---:|---:|");
+  if (SECTIONS.has("engine") && LATENCIES.length > 1) {
+    lines.push("", "† the floor makes no network call: its 0 ms figure.");
+  }
+  const fast = fastSummary();
+  if (fast.rows.length > 0) {
+    lines.push(
+      "",
+      `Fast mode (\`--fast\`: the state written once per run) beside the default, 0 ms, parallelism ${PARALLEL}; medians of ${FAST_REPS} repetitions (${FAST_REPS_LARGEST} at N = ${Math.max(...FAST_SIZES)}). Edit 10%: every tenth task's title changes.`,
+      "",
+      "| Operation | N | default (s) | fast (s) | fast/default | same server contents |",
+      "|---|---:|---:|---:|---:|---|",
+      ...fast.rows.map(
+        (r) =>
+          `| ${r.op} | ${r.n} | ${fmt(r.defaultSeconds)} | ${fmt(r.fastSeconds)} | ${fmt(r.ratio)} | ${r.sameContents ? "yes" : "NO"} |`,
+      ),
+    );
+    if (fast.unmarkedFastTasks > 0) {
+      lines.push("", `${fast.unmarkedFastTasks} task(s) of fast runs lacked the run marker.`);
+    }
+  }
   const st = report.state as Record<string, Record<string, number> | undefined>;
-  for (const [label, field] of [
-    ["exported deployment, bytes per task (secrets shown)", "exportedBytesPerTask"],
-    ["stored state file, bytes per task", "storedBytesPerTask"],
-    ["serialized provider, bytes", "serializedProviderBytes"],
-  ] as const) {
+  if (st.acp) {
+    lines.push("", "| State | a: dynamic | p: plugin | b: floor |", "|---|---:|---:|---:|");
+  }
+  for (const [label, field] of st.acp
+    ? ([
+        ["exported deployment, bytes per task (secrets shown)", "exportedBytesPerTask"],
+        ["stored state file, bytes per task", "storedBytesPerTask"],
+        ["serialized provider, bytes", "serializedProviderBytes"],
+      ] as const)
+    : []) {
     lines.push(
       `| ${label} | ${fmt(st.acp?.[field], 0)} | ${fmt(st.plugin?.[field], 0)} | ${fmt(st.floor?.[field], 0)} |`,
     );
   }
   const c = report.client;
-  lines.push(
-    "",
-    `Client alone: ${CLIENT_COUNT} retrievals at concurrency ${CLIENT_CONCURRENCY}: AcpClient ${fmt(c.clientSeconds)} s, bare undici ${fmt(c.bareSeconds)} s, ` +
-      `wall-time ratio ${fmt(c.overheadRatio, 3)}, client-process CPU ratio ${fmt(c.cpuRatio, 3)}; peak RSS ${fmt(c.peakRssMb.client, 0)} MB vs ${fmt(c.peakRssMb.bare, 0)} MB, peak heap ${fmt(c.peakHeapMb.client, 0)} MB vs ${fmt(c.peakHeapMb.bare, 0)} MB.`,
-  );
+  if (SECTIONS.has("client"))
+    lines.push(
+      "",
+      `Client alone: ${CLIENT_COUNT} retrievals at concurrency ${CLIENT_CONCURRENCY}: AcpClient ${fmt(c.clientSeconds)} s, bare undici ${fmt(c.bareSeconds)} s, ` +
+        `wall-time ratio ${fmt(c.overheadRatio, 3)}, client-process CPU ratio ${fmt(c.cpuRatio, 3)}; peak RSS ${fmt(c.peakRssMb.client, 0)} MB vs ${fmt(c.peakRssMb.bare, 0)} MB, peak heap ${fmt(c.peakHeapMb.client, 0)} MB vs ${fmt(c.peakHeapMb.bare, 0)} MB.`,
+    );
   if (notes.length) lines.push("", "Notes:", ...notes.map((n) => `- ${n}`));
   return `${lines.join("\n")}\n`;
 }

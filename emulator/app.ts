@@ -63,6 +63,8 @@ export interface EmulatorStats {
     reset: number;
     drop: number;
     latency: number;
+    /** Requests held back by `holdAfter`. */
+    held: number;
   };
 }
 
@@ -123,7 +125,7 @@ function emptyStats(): EmulatorStats {
     totalRequests: 0,
     connectionsOpened: 0,
     agentExecutions: { runThread: 0, threadContent: 0, serverRun: 0 },
-    faultsInjected: { error: 0, rateLimit: 0, reset: 0, drop: 0, latency: 0 },
+    faultsInjected: { error: 0, rateLimit: 0, reset: 0, drop: 0, latency: 0, held: 0 },
   };
 }
 
@@ -355,6 +357,9 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       const header = req.headers[FAULT_HEADER];
       const plan = faults.plan(method, url.pathname, Array.isArray(header) ? header[0] : header);
       if (plan.latencyMs > 0) stats.faultsInjected.latency++;
+      // Counted as soon as the request arrives, so that the count is final once the clients
+      // have closed their connections.
+      if (plan.hold) stats.faultsInjected.held++;
       await state.sleep(latencyMs + plan.latencyMs);
       if (plan.reset) {
         stats.faultsInjected.reset++;
@@ -380,6 +385,14 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       const body = method === "GET" ? undefined : await readJsonBody(req);
       if (body !== undefined) entry.body = body;
       if (!match) throw errors.notFound(`no route ${method} ${url.pathname}`);
+      if (plan.hold) {
+        await faults.held();
+        if (closed) {
+          finish("reset");
+          req.socket.destroy();
+          return;
+        }
+      }
       const idempotencyHeader = req.headers[IDEMPOTENCY_HEADER.toLowerCase()];
       answer = await dispatch(
         method,
@@ -515,6 +528,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     },
     close() {
       closed = true;
+      faults.releaseHeld();
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       // The server closes even when the last write to the data file fails; close() then rejects.

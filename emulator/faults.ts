@@ -24,6 +24,13 @@ export interface FaultOptions {
   latencyJitterMs?: number;
   /** Only requests whose path starts with one of these prefixes. Default: every /v1 path. */
   routes?: string[];
+  /**
+   * Hold back every request (of `routes`) after the first N since these faults were set: it
+   * waits, having changed nothing, until the faults are set again (it is then handled, even when
+   * its client has gone: the API acted, the answer is lost) or the emulator closes (its socket is
+   * destroyed, nothing done). Lets a test stop a client at a known point instead of a moment.
+   */
+  holdAfter?: number;
 }
 
 const rate = z.number().min(0).max(1);
@@ -38,6 +45,7 @@ export const FaultOptionsSchema = z.strictObject({
   latencyMs: z.number().min(0).optional(),
   latencyJitterMs: z.number().min(0).optional(),
   routes: z.array(z.string()).optional(),
+  holdAfter: z.number().int().min(0).optional(),
 });
 
 /**
@@ -56,6 +64,8 @@ export interface FaultPlan {
   latencyMs: number;
   reset: boolean;
   drop: boolean;
+  /** Wait for the faults to change before handling it ({@link FaultOptions.holdAfter}). */
+  hold?: boolean;
   /** Answer this status instead of handling the request. */
   status?: number;
   retryAfterSeconds?: number;
@@ -105,6 +115,10 @@ export function seededRandom(seed: number): () => number {
 export class FaultInjector {
   private random: () => number;
   private options: FaultOptions | undefined;
+  /** Requests of `routes` since the options were set, for `holdAfter`. */
+  private matched = 0;
+  private release: (() => void) | undefined;
+  private released: Promise<void> | undefined;
 
   constructor(options: FaultOptions | undefined, seed: number) {
     this.options = options;
@@ -113,6 +127,21 @@ export class FaultInjector {
 
   set(options: FaultOptions | undefined): void {
     this.options = options;
+    this.matched = 0;
+    this.releaseHeld();
+  }
+
+  /** Resolves when the requests held now may go on (the faults changed or the server closes). */
+  held(): Promise<void> {
+    this.released ??= new Promise((resolve) => (this.release = resolve));
+    return this.released;
+  }
+
+  /** Lets every held request go on. */
+  releaseHeld(): void {
+    this.release?.();
+    this.release = undefined;
+    this.released = undefined;
   }
 
   get(): FaultOptions | undefined {
@@ -126,6 +155,8 @@ export class FaultInjector {
     if (!write) plan.drop = false;
     const o = this.options;
     if (!o || (o.routes && !o.routes.some((prefix) => path.startsWith(prefix)))) return plan;
+    this.matched++;
+    if (o.holdAfter !== undefined && this.matched > o.holdAfter) plan.hold = true;
     if (o.latencyMs) plan.latencyMs += o.latencyMs;
     if (o.latencyJitterMs) plan.latencyMs += Math.floor(this.random() * (o.latencyJitterMs + 1));
     if (plan.reset || plan.status !== undefined) return plan;

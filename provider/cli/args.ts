@@ -29,7 +29,10 @@ export const EXIT = {
   changes: 3,
   /** `doctor`: only assumptions with a documented fallback differ. */
   fallback: 4,
-  /** `doctor`: interrupted (Ctrl-C); the scratch area was cleaned. */
+  /**
+   * Interrupted (Ctrl-C). `doctor`: the scratch area was cleaned; `up`, `destroy`: the engine
+   * finished the operations in flight and recorded them.
+   */
   interrupted: 130,
 } as const;
 
@@ -54,6 +57,8 @@ export interface SprintOptions {
   baseUrl?: string;
   expectNoChanges: boolean;
   yes: boolean;
+  /** `--fast` (true) or `--no-fast` (false); undefined: PULUMI_ACP_FAST decides (./fast.ts). */
+  fast?: boolean;
 }
 
 /** The usage text of `pulumi-acp --help`. */
@@ -80,18 +85,22 @@ Options:
                        in this command, its store in ./.acp/emulator.json)
   --expect-no-changes  exit with code 3 when anything changed or would change (for CI)
   --yes, -y            do not ask before up or destroy on a terminal
+  --fast               up, destroy: write the state once at the end instead of after every
+                       task (much faster; a killed run is repaired by the next command)
+  --no-fast            the default mode, even when PULUMI_ACP_FAST is set
   --help, -h           this text
   --version            the package version
 
 Environment:
   ACP_BASE_URL, ACP_API_TOKEN          a real ACP API and its token (never written to state)
   ACP_TIMEOUT_MS, ACP_MAX_RETRIES, ACP_ALLOW_INSECURE_HTTP   client settings (see README)
+  PULUMI_ACP_FAST=true                 --fast by default for up and destroy
   PULUMI_BACKEND_URL, PULUMI_ACCESS_TOKEN, PULUMI_CONFIG_PASSPHRASE
                                        a real Pulumi backend (or a logged-in Pulumi); without
                                        them the state is in ./.pulumi of the current directory
 
-Exit codes: 0 ok, 1 failure, 2 usage error, 3 changes found with --expect-no-changes;
-            doctor: 4 only assumptions with a fallback differ, 130 interrupted.
+Exit codes: 0 ok, 1 failure, 2 usage error, 3 changes found with --expect-no-changes,
+            130 interrupted (Ctrl-C); doctor: 4 only assumptions with a fallback differ.
 `;
 }
 
@@ -108,6 +117,8 @@ export function parseSprintArgs(command: SprintCommand, argv: string[]): SprintO
         "base-url": { type: "string" },
         "expect-no-changes": { type: "boolean" },
         yes: { type: "boolean", short: "y" },
+        fast: { type: "boolean" },
+        "no-fast": { type: "boolean" },
       },
     });
   } catch (err) {
@@ -124,6 +135,15 @@ export function parseSprintArgs(command: SprintCommand, argv: string[]): SprintO
     if (v !== undefined && v.trim() === "") throw new UsageError(`--${name} needs a value`);
     return v;
   };
+  if (values.fast && values["no-fast"]) {
+    throw new UsageError("--fast and --no-fast contradict each other: give one of them");
+  }
+  const fast = values.fast ? true : values["no-fast"] ? false : undefined;
+  if (fast && command !== "up" && command !== "destroy") {
+    throw new UsageError(
+      `--fast applies to up and destroy only (${command} writes no state per task): remove it`,
+    );
+  }
   return {
     command,
     sprintFile: positionals[0],
@@ -131,5 +151,6 @@ export function parseSprintArgs(command: SprintCommand, argv: string[]): SprintO
     baseUrl: nonBlank("base-url", values["base-url"]),
     expectNoChanges: values["expect-no-changes"] ?? false,
     yes: values.yes ?? false,
+    ...(fast !== undefined ? { fast } : {}),
   };
 }

@@ -10,6 +10,7 @@ import * as path from "node:path";
 import * as readline from "node:readline/promises";
 import { LocalWorkspace, type LocalWorkspaceOptions, type Stack } from "@pulumi/pulumi/automation";
 import { createEmulator, type Emulator } from "../../emulator";
+import { AcpClient } from "../client";
 import { loadSprintFile, type SprintFile } from "../components";
 import { DEFAULT_SPRINT_FILES, EXIT, UsageError, type SprintOptions } from "./args";
 import {
@@ -18,9 +19,27 @@ import {
   LOCAL_EMULATOR_TOKEN,
   localEngineEnv,
   localPulumiCommand,
+  oneLine,
   providerNodePath,
 } from "./engine";
+import {
+  fastEngineEnv,
+  fastWanted,
+  markerFor,
+  markerPath,
+  newFastRunId,
+  readMarker,
+  removeMarker,
+  writeMarker,
+} from "./fast";
 import { Progress } from "./progress";
+import {
+  deleteRunTasks,
+  deleteRunThreads,
+  describeRepair,
+  repairInterruptedRun,
+  RunInProgressError,
+} from "./recover";
 import { sprintProgram } from "./sprint-program";
 
 /** The Pulumi project of every sprint stack (also the root Pulumi.yaml's, so states agree). */
@@ -94,18 +113,22 @@ function loggedIn(env: NodeJS.ProcessEnv): boolean {
  * `pulumi login`) with their environment as it is; otherwise a file backend and PULUMI_HOME in
  * ./.pulumi of the working directory, offline.
  */
-function engineEnv(io: CommandIo): { env: Record<string, string>; label: string } {
+function engineEnv(io: CommandIo): {
+  env: Record<string, string>;
+  label: string;
+  /** The file backend's directory when the command keeps the state itself. */
+  localBackendDir?: string;
+} {
   if (!blank(io.env.PULUMI_BACKEND_URL)) return { env: {}, label: io.env.PULUMI_BACKEND_URL! };
   if (!blank(io.env.PULUMI_ACCESS_TOKEN) || loggedIn(io.env)) {
     return { env: {}, label: "the logged-in Pulumi backend" };
   }
   const stateDir = path.join(io.cwd, ".pulumi");
+  const backendDir = path.join(stateDir, "state");
   return {
-    env: localEngineEnv({
-      backendDir: path.join(stateDir, "state"),
-      pulumiHome: path.join(stateDir, "home"),
-    }),
-    label: `local state in ${path.relative(io.cwd, path.join(stateDir, "state"))}`,
+    env: localEngineEnv({ backendDir, pulumiHome: path.join(stateDir, "home") }),
+    label: `local state in ${path.relative(io.cwd, backendDir)}`,
+    localBackendDir: backendDir,
   };
 }
 
@@ -137,6 +160,14 @@ export async function runSprintCommand(opts: SprintOptions, io: CommandIo): Prom
     sprint = loadSprintFile(sprintFile);
   }
 
+  const applies = opts.command === "up" || opts.command === "destroy";
+  const fast = applies && fastWanted(opts.fast, io.env);
+  const markerFile = markerPath(io.cwd, opts.stack);
+  // A marker left behind: a fast run that did not finish. This command repairs, and goes on
+  // under that run's id (see recover.ts).
+  const interrupted = readMarker(markerFile);
+  const runId = interrupted?.runId ?? (fast ? newFastRunId() : undefined);
+
   const binDir = ensurePulumi();
   const api = await apiTarget(opts, io);
   try {
@@ -154,6 +185,7 @@ export async function runSprintCommand(opts: SprintOptions, io: CommandIo): Prom
         ACP_BASE_URL: api.baseUrl,
         ACP_API_TOKEN: api.token,
         NODE_PATH: providerNodePath(io.env),
+        ...fastEngineEnv({ fast, runId, markerFile }),
       },
       pulumiCommand: await localPulumiCommand(binDir),
     };
@@ -172,12 +204,106 @@ export async function runSprintCommand(opts: SprintOptions, io: CommandIo): Prom
     say(`ACP API: ${api.label}`);
     say(`State: ${engine.label}`);
     const subject = sprintFile ? ` of ${path.relative(io.cwd, sprintFile) || sprintFile}` : "";
-    say(`Stack ${SPRINT_PROJECT}/${opts.stack}: ${opts.command}${subject}`);
+    say(`Stack ${SPRINT_PROJECT}/${opts.stack}: ${opts.command}${subject}${fast ? " (fast)" : ""}`);
     say();
-    return await runOnStack(stack, opts, io, sprint, Boolean(sprint), started);
+
+    let runTasks: Parameters<typeof deleteRunTasks>[1] = [];
+    let runThreads: Parameters<typeof deleteRunThreads>[1] = [];
+    const client = () => new AcpClient({ baseUrl: api.baseUrl, token: api.token });
+    if (interrupted && interrupted.backend !== engine.label) {
+      throw new UsageError(
+        `the fast-run marker ${path.relative(io.cwd, markerFile)} is for the stack's state in ${interrupted.backend}, and this command uses ${engine.label}: run it with the backend of the interrupted run to repair that stack (or delete the marker if that stack is gone)`,
+      );
+    }
+    if (interrupted) {
+      say(
+        `The fast ${interrupted.command} of this stack started at ${interrupted.startedAt} did not finish: repairing the stack first.`,
+      );
+      const report = await repairInterruptedRun({
+        stack,
+        marker: interrupted,
+        markerFile,
+        client: client(),
+        localBackendDir: engine.localBackendDir,
+      });
+      for (const line of describeRepair(report, opts.command)) say(`  repaired: ${line}`);
+      say();
+      runTasks = report.foundTasks;
+      runThreads = report.foundThreads;
+    }
+    const marker = runId
+      ? markerFor({
+          project: SPRINT_PROJECT,
+          stack: opts.stack,
+          command: opts.command,
+          runId,
+          backend: engine.label,
+          adopt: readMarker(markerFile)?.adopt,
+        })
+      : undefined;
+    return await whileInterruptible(io, () =>
+      runOnStack(stack, opts, io, sprint, Boolean(sprint), started, {
+        beforeChange: async () => {
+          // Another fast run started on this stack since this command began: leave it alone.
+          const current = readMarker(markerFile);
+          if (current && current.runId !== runId) throw new RunInProgressError(current);
+          if (marker) writeMarker(markerFile, marker);
+          if (opts.command === "destroy") await deleteRunThreads(client(), runThreads);
+          // A destroy also deletes what the interrupted run created and never recorded; tasks the
+          // state's tasks still depend on go after them.
+          if (opts.command === "destroy" && runTasks.length > 0) {
+            const left = new Set(await deleteRunTasks(client(), runTasks));
+            runTasks = runTasks.filter((t) => left.has(t.id as string));
+          }
+        },
+        changed: async () => {
+          if (opts.command === "destroy" && runTasks.length > 0) {
+            const left = await deleteRunTasks(client(), runTasks);
+            if (left.length > 0) {
+              throw new Error(
+                `tasks ${left.join(", ")} that the interrupted run created could not be deleted: other tasks depend on them; remove those dependencies and run destroy again`,
+              );
+            }
+          }
+          // The state now says all that was done: nothing left to repair.
+          if (marker) removeMarker(markerFile);
+        },
+      }),
+    );
   } finally {
     // The emulator's store is written after every change, so closing loses nothing.
     await api.emulator?.close();
+  }
+}
+
+/**
+ * Runs `operation` with Ctrl-C handled: a terminal sends SIGINT to the engine too, which then
+ * finishes the operations it has in flight, records them and stops; this process waits for that
+ * and answers {@link EXIT.interrupted}. A second Ctrl-C stops everything at once (a fast run is
+ * then repaired by the next command).
+ */
+async function whileInterruptible(io: CommandIo, operation: () => Promise<number>) {
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      io.stderr.write(
+        "\ninterrupted: the engine finishes the operations in flight, records them and stops (Ctrl-C again stops at once)\n",
+      );
+    } else {
+      process.off("SIGINT", onSigint);
+      process.kill(process.pid, "SIGINT");
+    }
+  };
+  process.on("SIGINT", onSigint);
+  try {
+    return await operation();
+  } catch (err) {
+    if (interrupts === 0) throw err;
+    io.stderr.write(`error: interrupted: ${oneLine(err)}\n`);
+    return EXIT.interrupted;
+  } finally {
+    process.off("SIGINT", onSigint);
   }
 }
 
@@ -188,6 +314,12 @@ async function runOnStack(
   sprint: SprintFile | undefined,
   runProgram: boolean,
   started: number,
+  hooks: {
+    /** Just before an up or destroy changes anything. */
+    beforeChange(): Promise<void>;
+    /** After the engine finished an up or destroy without error. */
+    changed(): Promise<void>;
+  },
 ): Promise<number> {
   const say = (text = "") => io.stdout.write(`${text}\n`);
   const colour = io.interactive && blank(io.env.NO_COLOR);
@@ -221,7 +353,9 @@ async function runOnStack(
     changes = (await stack.preview({ ...common, onEvent: (e) => p.onEvent(e) })).changeSummary;
   } else if (opts.command === "up") {
     const p = progress(false);
+    await hooks.beforeChange();
     const res = await stack.up({ ...common, onEvent: (e) => p.onEvent(e) });
+    await hooks.changed();
     changes = res.summary.resourceChanges;
     outputs = res.outputs;
   } else if (opts.command === "refresh") {
@@ -230,10 +364,12 @@ async function runOnStack(
       .resourceChanges;
   } else {
     const p = progress(false);
+    await hooks.beforeChange();
     // Running the program configures the provider from this run's settings, even when the
     // state's provider record still holds settings of an older run.
     changes = (await stack.destroy({ ...common, runProgram, onEvent: (e) => p.onEvent(e) })).summary
       .resourceChanges;
+    await hooks.changed();
   }
 
   const summary = describeChanges(changes);

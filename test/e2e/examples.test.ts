@@ -134,9 +134,12 @@ describe("examples/gitops: preview on a pull request, up on main", () => {
     expect(preview.stdout).toContain(`Changes: create ${sprintKeys.length + 4}.`);
     expect(emulator.snapshot().tasks).toEqual([]);
 
-    const up = await gitops("up", "--yes");
+    // The apply job's command: a fast up, whose marker is gone once it succeeded.
+    const up = await gitops("up", "--yes", "--fast");
     expect(up.code).toBe(0);
+    expect(up.stdout).toContain("(fast)");
     expect(emulator.snapshot().tasks).toHaveLength(sprintKeys.length);
+    expect(fs.existsSync(path.join(home, ".pulumi", "fast-runs", "dev.json"))).toBe(false);
 
     const check = await gitops("preview", "--expect-no-changes");
     expect(check.code).toBe(0);

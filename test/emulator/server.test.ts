@@ -265,6 +265,34 @@ describe("fault injection", () => {
     expect(h.emulator.snapshot().tasks).toHaveLength(0);
   });
 
+  it("holdAfter lets N requests through and holds the rest, unacted, until the faults change", async () => {
+    /** Polls until `n` requests are held (a bound, not a timing: the condition always comes). */
+    const heldCount = async (emulator: typeof h.emulator, n: number) => {
+      for (let i = 0; i < 500 && emulator.stats().faultsInjected.held < n; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      return emulator.stats().faultsInjected.held;
+    };
+    h.emulator.setFaults({ holdAfter: 1, routes: ["/v1/tasks"] });
+    expect((await h.call("POST", "/v1/tasks", { title: "first" })).status).toBe(201);
+    const second = h.call("POST", "/v1/tasks", { title: "second" });
+    expect(await heldCount(h.emulator, 1)).toBe(1);
+    expect(h.emulator.snapshot().tasks.map((t) => t.title)).toEqual(["first"]);
+    // Other routes go on meanwhile.
+    expect((await h.call("GET", "/v1/threads/nope")).status).toBe(404);
+    h.emulator.setFaults(undefined);
+    expect((await second).status).toBe(201);
+    expect(h.emulator.snapshot().tasks.map((t) => t.title)).toEqual(["first", "second"]);
+
+    // Closing the emulator drops what it holds, unacted.
+    const other = await start({ faults: { holdAfter: 0 } });
+    const held = other.call("POST", "/v1/tasks", { title: "never" });
+    expect(await heldCount(other.emulator, 1)).toBe(1);
+    await other.emulator.close();
+    await expect(held).rejects.toThrow();
+    expect(other.emulator.snapshot().tasks).toHaveLength(0);
+  });
+
   it("a malformed fault header is a 400", async () => {
     const answer = await h.call("GET", "/v1/tasks", undefined, fault("explode"));
     expect(answer.status).toBe(400);

@@ -1,13 +1,10 @@
 /**
- * The 100-task graph of the reliability suites and the checks that the emulator's store holds
- * exactly that graph: every declared task once, none extra, dependencyIds right.
+ * The layered task graphs of the reliability suites (100 tasks; 200 for the fast-run suite) and
+ * the checks that the emulator's store holds exactly that graph: every declared task once, none
+ * extra, dependencyIds right.
  */
 import type { StoreSnapshot } from "pulumi-acp/emulator";
 import type { TaskSpec } from "../e2e/programs";
-
-/** Layers of the graph, and tasks per layer: 10 x 10 = 100 tasks, at most 10 deep. */
-const LAYERS = 10;
-const WIDTH = 10;
 
 /** Key of task number `i` (0-based). */
 function keyOf(i: number): string {
@@ -15,15 +12,19 @@ function keyOf(i: number): string {
 }
 
 /**
- * A layered graph of `LAYERS * WIDTH` tasks: each task past the first layer depends on two
+ * A layered graph of `layers * width` tasks: each task past the first layer depends on two
  * tasks of the layer before, so creates run in parallel within a layer and in order across them.
  * Titles are unique, so a duplicate on the server is a second task with the same title.
  */
-export function hundredTaskGraph(tag: string): Record<string, TaskSpec> {
+export function layeredTaskGraph(
+  tag: string,
+  layers: number,
+  width: number,
+): Record<string, TaskSpec> {
   const specs: Record<string, TaskSpec> = {};
-  for (let i = 0; i < LAYERS * WIDTH; i++) {
-    const layer = Math.floor(i / WIDTH);
-    const col = i % WIDTH;
+  for (let i = 0; i < layers * width; i++) {
+    const layer = Math.floor(i / width);
+    const col = i % width;
     const spec: TaskSpec = {
       title: `${tag} task ${i}`,
       projectId: "proj_reliability",
@@ -31,12 +32,17 @@ export function hundredTaskGraph(tag: string): Record<string, TaskSpec> {
       metadata: { layer, col },
     };
     if (layer > 0) {
-      const prev = (layer - 1) * WIDTH;
-      spec.dependsOn = [keyOf(prev + col), keyOf(prev + ((col + 3) % WIDTH))];
+      const prev = (layer - 1) * width;
+      spec.dependsOn = [keyOf(prev + col), keyOf(prev + ((col + 3) % width))];
     }
     specs[keyOf(i)] = spec;
   }
   return specs;
+}
+
+/** The 100-task graph: 10 layers of 10, at most 10 deep. */
+export function hundredTaskGraph(tag: string): Record<string, TaskSpec> {
+  return layeredTaskGraph(tag, 10, 10);
 }
 
 /** What differs between the store and the declared graph; all zero/empty when they match. */

@@ -26,6 +26,7 @@ import {
 } from "../compare";
 import { checkFailures, describeError } from "../errors";
 import { diffFields, fieldEqual, fieldsWhere, type FieldPolicy } from "../fields";
+import { markedMetadata, taskToAdopt, withoutRunMarker } from "../run-marker";
 import type { CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult } from "../types";
 import {
   DEFAULT_POLL_INTERVAL_SECONDS,
@@ -116,6 +117,8 @@ function threadOutputs(
 ): Record<string, unknown> {
   const outs: Record<string, unknown> = { ...definedOnly(thread) };
   delete outs.id;
+  // A fast run's marker is the server's business only (see run-marker.ts).
+  if (outs.metadata !== undefined) outs.metadata = withoutRunMarker(outs.metadata);
   // A renamed property (the thread's `task` is its prompt text; the resource's `taskId` is the
   // task's id) is recorded under the resource's name only.
   for (const [field, policy] of Object.entries(POLICIES)) {
@@ -214,13 +217,22 @@ export class TaskThreadProviderImpl {
   ): Promise<CreateResult> {
     const client = acpClient();
     const mode = inputs.mode ?? "start";
+    const resourceKey = inputs.__acpKey ?? context.resourceKey;
+    // A thread that a killed fast run made for this resource (found by the repair): adopted,
+    // never started or run again.
+    const orphan = taskToAdopt(resourceKey);
+    if (orphan) {
+      const found = await this.read(orphan, inputs as unknown as Record<string, unknown>);
+      if (found.id) return { id: orphan, outs: found.props ?? {} };
+    }
+    const metadata = markedMetadata(inputs.metadata, resourceKey);
     const common = {
       ...(inputs.agentId !== undefined ? { agentId: inputs.agentId } : {}),
       ...(inputs.environmentId !== undefined ? { environmentId: inputs.environmentId } : {}),
       ...(inputs.moveToInProgress !== undefined
         ? { moveToInProgress: inputs.moveToInProgress }
         : {}),
-      ...(inputs.metadata !== undefined ? { metadata: inputs.metadata } : {}),
+      ...(metadata !== undefined ? { metadata } : {}),
     };
     const waitMs =
       inputs.onBlocked === "wait"
@@ -233,7 +245,6 @@ export class TaskThreadProviderImpl {
     // answer was lost, even to a killed engine, is answered with the thread it started. Each
     // attempt on a blocked task has its own key: a refusal must not be replayed to the next.
     // A run's key is fresh: running a prompt again is what replacing a run thread asks for.
-    const resourceKey = inputs.__acpKey ?? context.resourceKey;
     let startKey =
       mode === "start" ? threadStartKey(resourceKey, inputs.taskId, common) : undefined;
     for (let attempt = 1; ; attempt++) {
@@ -367,6 +378,7 @@ export class TaskThreadProviderImpl {
     if (recorded.mode === undefined) delete outs.mode;
     keepCallResults(outs, recorded);
     const liveInputs: Record<string, unknown> = { ...inputs };
+    // outs hold the thread's metadata without a fast run's marker.
     const live = outs as Record<string, unknown>;
     for (const field of IN_PLACE_FIELDS) {
       if (inputs[field as keyof typeof inputs] !== undefined && live[field] != null)

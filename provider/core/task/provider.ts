@@ -28,6 +28,7 @@ import {
 } from "../compare";
 import { checkFailures, describeError } from "../errors";
 import { diffFields, fieldEqual, fieldsWhere, type FieldPolicy } from "../fields";
+import { markedMetadata, RUN_MARKER_KEY, taskToAdopt, withoutRunMarker } from "../run-marker";
 import type { CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult } from "../types";
 import { TASK_FIELDS, TASK_INPUT_FIELDS, type TaskInputField } from "./fields";
 
@@ -87,6 +88,8 @@ export function taskOutputs(
   recorded: Record<string, unknown>,
 ): TaskProviderOutputs {
   const { id: _id, ...fields } = definedOnly(task);
+  // A fast run's marker is the server's business only (see run-marker.ts).
+  if (fields.metadata !== undefined) fields.metadata = withoutRunMarker(fields.metadata);
   return { ...fields, managedFields, ...recordedOf(recorded) } as TaskProviderOutputs;
 }
 
@@ -95,7 +98,7 @@ function liveInputs(task: ApiTask, managed: readonly string[], olds: Record<stri
   const inputs: Record<string, unknown> = {};
   for (const field of managed) {
     const value = (task as Record<string, unknown>)[field];
-    if (value !== undefined && value !== null) inputs[field] = value;
+    if (value !== undefined && value !== null) inputs[field] = withoutRunMarker(value);
   }
   inputs.title ??= task.title;
   return { ...inputs, ...recordedOf(olds) };
@@ -125,6 +128,13 @@ export class TaskProviderImpl {
     const failures = checkFailures(TaskCheckSchema.safeParse(known));
     const deps = Array.isArray(news.dependencyIds) ? (news.dependencyIds as unknown[]) : [];
     const knownDeps = deps.filter((d): d is string => typeof d === "string" && d !== UNKNOWN);
+    const metadata = news.metadata;
+    if (metadata !== null && typeof metadata === "object" && RUN_MARKER_KEY in metadata) {
+      failures.push({
+        property: "metadata",
+        reason: `the key ${RUN_MARKER_KEY} is reserved for pulumi-acp's fast runs: rename it`,
+      });
+    }
     const duplicate = firstDuplicate(knownDeps);
     if (duplicate !== undefined) {
       failures.push({
@@ -196,6 +206,9 @@ export class TaskProviderImpl {
     if (inputs.adoptExistingId) {
       return this.adopt(inputs, managed, extra);
     }
+    // A task that a killed fast run created for this resource (found by the repair).
+    const orphan = taskToAdopt(resourceKey);
+    if (orphan) return this.adopt({ ...inputs, adoptExistingId: orphan }, managed, extra);
     const body: TaskCreateParams = { title: inputs.title };
     for (const field of managed) {
       if (field === "title") continue;
@@ -210,6 +223,8 @@ export class TaskProviderImpl {
         ? inputs.status
         : undefined;
     if (lateStatus) delete body.status;
+    const metadata = markedMetadata(body.metadata, resourceKey);
+    if (metadata !== undefined) body.metadata = metadata;
     let task: ApiTask;
     try {
       task = await this.createOnce(body, createIdempotencyKey(resourceKey, body));

@@ -1,0 +1,146 @@
+/**
+ * Fast runs of `pulumi-acp up|destroy`: the engine writes the state once, at the end, instead of
+ * after every step (PULUMI_SKIP_CHECKPOINTS=true). On the DIY backends every checkpoint rewrites
+ * the whole state, so a run of N tasks costs N rewrites of an N-resource file; a fast run saves
+ * them (BENCHMARKS.md). The price: a run killed mid-way has recorded nothing of what it did. So a
+ * fast run leaves a marker file while it runs (this file), and the next command that finds the
+ * marker repairs the stack before anything else (./recover.ts).
+ *
+ * The marker lives in `./.pulumi/fast-runs/` of the working directory: beside the local state
+ * (./.pulumi/state) when the command keeps it, and in the same place for a user's own backend.
+ */
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { z } from "zod";
+import { ADOPT_FILE_ENV, RUN_ID_ENV } from "../core/run-marker";
+import { UsageError } from "./args";
+
+/**
+ * Environment variable that makes `--fast` the default of `up` and `destroy` (`1`/`true`; `0`/
+ * `false` or empty: off). The command line wins: `--fast` or `--no-fast`.
+ */
+export const FAST_ENV = "PULUMI_ACP_FAST";
+
+/** The engine's own switch: write the checkpoint only at the end of the operation. */
+export const SKIP_CHECKPOINTS_ENV = "PULUMI_SKIP_CHECKPOINTS";
+
+/** What a marker file records: enough to say what was interrupted, and to repair it. */
+export const FastRunMarker = z.object({
+  /** The Pulumi project and stack. */
+  project: z.string(),
+  stack: z.string(),
+  /** `up` or `destroy`. */
+  command: z.string(),
+  /** Random 32 hex digits; the metadata marker of each task the run creates names it. */
+  runId: z.string().regex(/^[0-9a-f]{32}$/),
+  /** ISO 8601. */
+  startedAt: z.string(),
+  /** The pulumi-acp process and its machine: a live run is never "repaired" under itself. */
+  pid: z.number().int(),
+  host: z.string(),
+  /** Where the state is (the label the command prints). */
+  backend: z.string(),
+  /** Set by a repair: resource key → id of a task the killed run created, for the next up. */
+  adopt: z.record(z.string(), z.string()).optional(),
+});
+/** See {@link FastRunMarker}. */
+export type FastRunMarker = z.infer<typeof FastRunMarker>;
+
+/** Whether this command runs fast: `--fast`/`--no-fast`, else {@link FAST_ENV}, else no. */
+export function fastWanted(flag: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
+  if (flag !== undefined) return flag;
+  const value = env[FAST_ENV]?.trim().toLowerCase();
+  if (value === undefined || value === "" || value === "0" || value === "false") return false;
+  if (value === "1" || value === "true") return true;
+  throw new UsageError(
+    `${FAST_ENV}=${env[FAST_ENV]} is not a switch: set it to true or 1 (fast up and destroy), false or 0, or unset it`,
+  );
+}
+
+/** The marker file of a stack, under `cwd`. */
+export function markerPath(cwd: string, stack: string): string {
+  return path.join(cwd, ".pulumi", "fast-runs", `${encodeURIComponent(stack)}.json`);
+}
+
+/** A new run id: 128 random bits, which no one else's task metadata can name by chance. */
+export function newFastRunId(): string {
+  return randomBytes(16).toString("hex");
+}
+
+/** The marker of a new (or continued) run of this process. */
+export function markerFor(
+  fields: Pick<FastRunMarker, "project" | "stack" | "command" | "runId" | "backend" | "adopt">,
+): FastRunMarker {
+  return {
+    ...fields,
+    startedAt: new Date().toISOString(),
+    pid: process.pid,
+    host: os.hostname(),
+  };
+}
+
+/** Writes the marker atomically (a kill mid-write leaves the old one or the new one). */
+export function writeMarker(file: string, marker: FastRunMarker): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, `${JSON.stringify(FastRunMarker.parse(marker), null, 2)}\n`);
+  fs.renameSync(temp, file);
+}
+
+/** The stack's marker, or undefined when there is none. Throws when it cannot be read. */
+export function readMarker(file: string): FastRunMarker | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const parsed = FastRunMarker.safeParse(json);
+  if (!parsed.success) {
+    throw new Error(
+      `the fast-run marker ${file} cannot be read (not a marker this version wrote): if no pulumi-acp command is running on this stack, delete it and run \`pulumi-acp refresh\``,
+    );
+  }
+  return parsed.data;
+}
+
+/** Removes the marker: the run it records ended and the state says all it did. */
+export function removeMarker(file: string): void {
+  fs.rmSync(file, { force: true });
+}
+
+/**
+ * The engine environment of a run. `fast`: no intermediate checkpoints. `runId`: the provider
+ * marks the tasks it creates with it, and adopts those the marker file lists.
+ */
+export function fastEngineEnv(opts: {
+  fast: boolean;
+  runId?: string;
+  markerFile?: string;
+}): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (opts.fast) env[SKIP_CHECKPOINTS_ENV] = "true";
+  if (opts.runId) env[RUN_ID_ENV] = opts.runId;
+  if (opts.runId && opts.markerFile) env[ADOPT_FILE_ENV] = opts.markerFile;
+  return env;
+}
+
+/** Whether the process `pid` of this machine still runs. */
+export function processAlive(pid: number): boolean {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
