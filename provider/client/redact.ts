@@ -12,9 +12,10 @@ export const REDACTED = "[redacted]";
 /**
  * Shortest piece of a secret that is removed on its own: a message that cuts a long value (as
  * `got "…"` previews do) may keep only part of the token, and that part is still secret.
- * Shorter secrets are removed only whole.
+ * Shorter secrets are removed only whole. Long enough that the words of a message are not taken
+ * for a piece of a token made of words (`redirect-secret-…` must not eat "redirect").
  */
-const MIN_PIECE = 8;
+const MIN_PIECE = 12;
 
 /**
  * The forms in which a secret can come back in text: as it is, JSON-escaped, URL-encoded, and
