@@ -10,6 +10,7 @@ import { TASK_INPUT_FIELDS, THREAD_INPUT_FIELDS, UNKNOWN } from "../../provider/
 import { TaskProviderImpl } from "../../provider/core/task/provider";
 import { TaskThreadProviderImpl } from "../../provider/core/task-thread/provider";
 import { fc } from "../property/settings";
+import { storedTask } from "./helpers";
 
 const task = new TaskProviderImpl();
 const thread = new TaskThreadProviderImpl();
@@ -77,19 +78,7 @@ const validTask = fc.record(
   { requiredKeys: ["title"] },
 );
 
-/** What the state holds after creating `inputs`: the inputs, the server's defaults, what is managed. */
-function stored(inputs: Record<string, unknown>) {
-  return {
-    status: "backlog",
-    priority: "medium",
-    dependencyIds: [],
-    linkedThreadIds: [],
-    metadata: {},
-    sortOrder: 0,
-    ...inputs,
-    managedFields: Object.keys(inputs),
-  };
-}
+const stored = (inputs: Record<string, unknown>) => storedTask(inputs);
 
 const taskDiff = (olds: Record<string, unknown>, news: Record<string, unknown>) =>
   task.diff("task_SELF", olds as never, news as never);

@@ -1,25 +1,14 @@
 /** check and diff of the Task provider, called directly (no engine, no network). */
 import { TaskProviderImpl, createIdempotencyKey } from "../../provider/core/task/provider";
 import { UNKNOWN } from "../../provider/core/compare";
+import { storedTask } from "./helpers";
 
 const impl = new TaskProviderImpl();
 const check = (news: Record<string, unknown>) => impl.check({}, news);
 const failuresOf = async (news: Record<string, unknown>) => (await check(news)).failures ?? [];
 
-/** Outputs as the provider stores them after a create of `inputs` (server defaults added). */
-function stored(inputs: Record<string, unknown>, server: Record<string, unknown> = {}) {
-  return {
-    status: "backlog",
-    priority: "medium",
-    dependencyIds: [],
-    linkedThreadIds: [],
-    metadata: {},
-    sortOrder: 0,
-    ...inputs,
-    ...server,
-    managedFields: Object.keys(inputs).filter((k) => k !== "adoptExistingId"),
-  } as never;
-}
+const stored = (inputs: Record<string, unknown>, server: Record<string, unknown> = {}) =>
+  storedTask(inputs, server) as never;
 
 describe("Task check", () => {
   it("accepts a minimal and a full task", async () => {
