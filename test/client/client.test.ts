@@ -338,11 +338,13 @@ describe("retries (counted on the server)", () => {
   it("a per-attempt timeout is retried for a GET", async () => {
     const task = await client.tasks.create({ title: "x" });
     emulator.resetStats();
-    faults.queue.push("latency=250");
-    await client.tasks.retrieve(task.id!, { timeoutMs: 50 });
+    // The first attempt is held 6× past its timeout; the retry has the whole timeout for an
+    // answer that takes milliseconds, even on a loaded machine.
+    faults.queue.push("latency=1500");
+    await client.tasks.retrieve(task.id!, { timeoutMs: 250 });
     expect(logLines.some((l) => l.includes("timeout"))).toBe(true);
     expect(faults.calls.filter((c) => c.method === "GET")).toHaveLength(2);
-    await settle(250); // let the abandoned answer finish so it is not counted by the next test
+    await settle(1500); // let the abandoned answer finish so it is not counted by the next test
   });
 
   it("a timeout past the retries is an AcpTimeoutError", async () => {
