@@ -353,13 +353,15 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       record(entry);
     };
     let answer: Answer;
+    let holdAnswer = false;
     try {
       const header = req.headers[FAULT_HEADER];
       const plan = faults.plan(method, url.pathname, Array.isArray(header) ? header[0] : header);
+      holdAnswer = plan.holdAnswer === true;
       if (plan.latencyMs > 0) stats.faultsInjected.latency++;
       // Counted as soon as the request arrives, so that the count is final once the clients
       // have closed their connections.
-      if (plan.hold) stats.faultsInjected.held++;
+      if (plan.hold || plan.holdAnswer) stats.faultsInjected.held++;
       await state.sleep(latencyMs + plan.latencyMs);
       if (plan.reset) {
         stats.faultsInjected.reset++;
@@ -419,6 +421,15 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         ...answer.headers,
         date: new Date(Date.now() + variant.clockOffsetMs).toUTCString(),
       };
+    }
+    if (holdAnswer) {
+      // The API has acted; its answer waits for the faults to change (FaultOptions.holdAnswers).
+      await faults.held();
+      if (closed || req.socket.destroyed) {
+        finish("reset");
+        req.socket.destroy();
+        return;
+      }
     }
     finish(answer.status);
     send(res, answer);

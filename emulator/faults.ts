@@ -22,8 +22,13 @@ export interface FaultOptions {
   latencyMs?: number;
   /** Extra random latency, 0..N ms. */
   latencyJitterMs?: number;
-  /** Only requests whose path starts with one of these prefixes. Default: every /v1 path. */
+  /**
+   * Only requests whose path starts with one of these prefixes, where a `*` segment stands for
+   * any one segment (`/v1/tasks/*\/run-thread`). Default: every /v1 path.
+   */
   routes?: string[];
+  /** Only requests of these methods (`POST`, `PATCH`, ...). Default: every method. */
+  methods?: string[];
   /**
    * Hold back every request (of `routes`) after the first N since these faults were set: it
    * waits, having changed nothing, until the faults are set again (it is then handled, even when
@@ -31,6 +36,12 @@ export interface FaultOptions {
    * destroyed, nothing done). Lets a test stop a client at a known point instead of a moment.
    */
   holdAfter?: number;
+  /**
+   * With `holdAfter`: a held request is handled at once (the API acts) and only its answer
+   * waits, then goes to whatever is left of its connection: the moment a client is stopped after
+   * the server did the work and before it heard so.
+   */
+  holdAnswers?: boolean;
 }
 
 const rate = z.number().min(0).max(1);
@@ -45,7 +56,9 @@ export const FaultOptionsSchema = z.strictObject({
   latencyMs: z.number().min(0).optional(),
   latencyJitterMs: z.number().min(0).optional(),
   routes: z.array(z.string()).optional(),
+  methods: z.array(z.string()).optional(),
   holdAfter: z.number().int().min(0).optional(),
+  holdAnswers: z.boolean().optional(),
 });
 
 /**
@@ -66,6 +79,8 @@ export interface FaultPlan {
   drop: boolean;
   /** Wait for the faults to change before handling it ({@link FaultOptions.holdAfter}). */
   hold?: boolean;
+  /** Handle it at once, and wait for the faults to change before answering. */
+  holdAnswer?: boolean;
   /** Answer this status instead of handling the request. */
   status?: number;
   retryAfterSeconds?: number;
@@ -97,6 +112,19 @@ export function parseFaultHeader(value: string): FaultPlan {
     } else throw bad(part);
   }
   return plan;
+}
+
+/** Whether `path` starts with `route`, a `*` segment of which matches any one segment. */
+export function routeMatches(route: string, path: string): boolean {
+  if (!route.includes("*")) return path.startsWith(route);
+  const routeParts = route.split("/");
+  const pathParts = path.split("/");
+  if (pathParts.length < routeParts.length) return false;
+  return routeParts.every((part, i) => {
+    const last = i === routeParts.length - 1;
+    if (part === "*") return pathParts[i] !== "" && pathParts[i] !== undefined;
+    return last ? pathParts[i].startsWith(part) : pathParts[i] === part;
+  });
 }
 
 /** mulberry32: a tiny seeded RNG, enough for reproducible fault sequences. */
@@ -154,9 +182,13 @@ export class FaultInjector {
     const write = method === "POST" || method === "PATCH" || method === "DELETE";
     if (!write) plan.drop = false;
     const o = this.options;
-    if (!o || (o.routes && !o.routes.some((prefix) => path.startsWith(prefix)))) return plan;
+    if (!o || (o.routes && !o.routes.some((route) => routeMatches(route, path)))) return plan;
+    if (o.methods && !o.methods.includes(method)) return plan;
     this.matched++;
-    if (o.holdAfter !== undefined && this.matched > o.holdAfter) plan.hold = true;
+    if (o.holdAfter !== undefined && this.matched > o.holdAfter) {
+      if (o.holdAnswers) plan.holdAnswer = true;
+      else plan.hold = true;
+    }
     if (o.latencyMs) plan.latencyMs += o.latencyMs;
     if (o.latencyJitterMs) plan.latencyMs += Math.floor(this.random() * (o.latencyJitterMs + 1));
     if (plan.reset || plan.status !== undefined) return plan;

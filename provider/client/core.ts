@@ -15,7 +15,7 @@ import {
 } from "./errors";
 import { describeIssue, describeIssues } from "./issues";
 import { redactError } from "./redact";
-import { backoffDelay, parseRetryAfter, shouldRetry } from "./retry";
+import { backoffDelay, NOT_SENT_CODES, parseRetryAfter, shouldRetry } from "./retry";
 import {
   IDEMPOTENCY_HEADER,
   IDEMPOTENT_REPLAYED_HEADER,
@@ -45,6 +45,14 @@ export interface RequestOptions {
    * same Idempotency-Key (header `Idempotent-Replayed: true`) instead of acting again.
    */
   onIdempotentReplay?: () => void;
+  /**
+   * Called before retrying an attempt that the API may have acted on although its answer was
+   * lost (a 5xx, a per-attempt timeout, a connection reset after sending): a caller that can find
+   * its own work on the server looks for it here, and throws to stop the retry (the call then
+   * fails with what it threw). Not called for answers that prove nothing was done (429, a
+   * connection never made).
+   */
+  onAmbiguousRetry?: (failure: AcpError) => Promise<void>;
 }
 
 /** Responses larger than this (10 MiB) are refused; reading stops as soon as it is passed. */
@@ -306,6 +314,8 @@ export class AcpCore {
         });
       }
       if (!retry) throw failure;
+      const mayHaveActed =
+        result.kind === "response" ? result.status >= 500 : !NOT_SENT_CODES.has(result.code);
       const delay = backoffDelay(
         attempt,
         this.config.retryBaseDelayMs,
@@ -317,6 +327,7 @@ export class AcpCore {
       } catch {
         throw this.abortError(method, apiPath, opts.signal);
       }
+      if (mayHaveActed && opts.onAmbiguousRetry) await opts.onAmbiguousRetry(failure);
     }
   }
 

@@ -20,6 +20,8 @@
  * existing states, the user's metadata, diffs and outputs are exactly as before.
  */
 import * as fs from "node:fs";
+import { stableKey } from "./compare";
+import type { CheckFailure } from "./types";
 
 /** The metadata entry a fast run adds to each task it creates. Reserved: check refuses it. */
 export const RUN_MARKER_KEY = "pulumiAcpRun";
@@ -69,12 +71,55 @@ export function markedMetadata(
   return { ...metadata, [RUN_MARKER_KEY]: `${runId}/${key}` };
 }
 
-/** A task's metadata without the run marker: what the user set, exactly. */
-export function withoutRunMarker<T>(metadata: T): T {
-  if (metadata === null || typeof metadata !== "object" || !(RUN_MARKER_KEY in metadata)) {
+/**
+ * The metadata entry a paid run carries while the provider has not yet finished creating it:
+ * `"<32 hex digits>/<resource key>"`, the digits a digest of what was asked (the task, the
+ * request's body, the triggers). Paid work whose answer was lost (a dropped connection, a
+ * timeout, a 5xx, an engine killed before it wrote its state) is found by it on the server and
+ * adopted instead of being paid for again, on an API that does not replay Idempotency-Keys too.
+ * The create that made the run takes it off again as its last request, so a run whose create
+ * finished is never adopted (a `pulumi up --replace` runs the prompt again, as asked).
+ * Reserved: check refuses it in a program's metadata.
+ */
+export const PENDING_WORK_KEY = "pulumiAcpPending";
+
+/** The reserved metadata keys: the provider's markers, never shown in outputs. */
+export const RESERVED_METADATA_KEYS = [RUN_MARKER_KEY, PENDING_WORK_KEY] as const;
+
+/** The pending-work marker of one resource's paid run, from what the run was asked to do. */
+export function pendingWorkMarker(resourceKey: string, request: readonly string[]): string {
+  return `${stableKey("", 32, [resourceKey, ...request])}/${resourceKey}`;
+}
+
+/** Whether `metadata` (a thread's, as the API returns it) carries the pending marker `marker`. */
+export function hasPendingWork(metadata: unknown, marker: string): boolean {
+  return (
+    metadata !== null &&
+    typeof metadata === "object" &&
+    (metadata as Record<string, unknown>)[PENDING_WORK_KEY] === marker
+  );
+}
+
+/** Metadata without the pending-work marker (a fast run's marker stays: see the repair). */
+export function withoutPendingWork<T>(metadata: T): T {
+  if (metadata === null || typeof metadata !== "object" || !(PENDING_WORK_KEY in metadata)) {
     return metadata;
   }
-  const { [RUN_MARKER_KEY]: _marker, ...rest } = metadata as Record<string, unknown>;
+  const { [PENDING_WORK_KEY]: _marker, ...rest } = metadata as Record<string, unknown>;
+  return rest as T;
+}
+
+/** A task's or thread's metadata without the provider's markers: what the user set, exactly. */
+export function withoutRunMarker<T>(metadata: T): T {
+  if (
+    metadata === null ||
+    typeof metadata !== "object" ||
+    !RESERVED_METADATA_KEYS.some((key) => key in metadata)
+  ) {
+    return metadata;
+  }
+  const rest = { ...(metadata as Record<string, unknown>) };
+  for (const key of RESERVED_METADATA_KEYS) delete rest[key];
   return rest as T;
 }
 
@@ -106,4 +151,13 @@ export function taskToAdopt(
   }
   const id = adoptions.map[key];
   return typeof id === "string" && id !== "" ? id : undefined;
+}
+
+/** check's failures for a program's metadata that uses a key the provider reserves. */
+export function reservedMetadataFailures(metadata: unknown): CheckFailure[] {
+  if (metadata === null || typeof metadata !== "object") return [];
+  return RESERVED_METADATA_KEYS.filter((key) => key in metadata).map((key) => ({
+    property: "metadata",
+    reason: `the key ${key} is reserved for pulumi-acp's ${key === RUN_MARKER_KEY ? "fast runs" : "paid-work marker"}: rename it`,
+  }));
 }

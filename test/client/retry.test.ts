@@ -1,4 +1,6 @@
+import { createEmulator, type Emulator } from "../../emulator";
 import {
+  AcpClient,
   backoffDelay,
   MAX_RETRY_AFTER_MS,
   parseRetryAfter,
@@ -104,5 +106,68 @@ describe("shouldRetry", () => {
     expect(shouldRetry({ ...base, method: "GET", status: 503, attempt: 4 })).toBe(true);
     expect(shouldRetry({ ...base, method: "GET", status: 503, attempt: 5 })).toBe(false);
     expect(shouldRetry({ ...base, method: "GET", status: 503, maxRetries: 0 })).toBe(false);
+  });
+});
+
+const TOKEN = "ambiguous-retry-token";
+
+describe("onAmbiguousRetry", () => {
+  let emulator: Emulator;
+  let client: AcpClient;
+  beforeAll(async () => {
+    emulator = createEmulator({ token: TOKEN });
+    client = new AcpClient({
+      baseUrl: await emulator.listen(0),
+      token: TOKEN,
+      maxRetries: 2,
+      retryBaseDelayMs: 1,
+      retryMaxDelayMs: 2,
+    });
+  });
+  afterAll(async () => {
+    await client.close();
+    await emulator.close();
+  });
+  afterEach(() => emulator.setFaults(undefined));
+
+  it("is asked before each retry of an attempt the API may have acted on", async () => {
+    emulator.setFaults({ dropResponseRate: 1, routes: ["/v1/tasks"], methods: ["POST"] });
+    const seen: string[] = [];
+    await expect(
+      client.tasks.create(
+        { title: "t" },
+        { onAmbiguousRetry: async (failure) => void seen.push(failure.name) },
+      ),
+    ).rejects.toThrow(/attempt 3\/3/);
+    expect(seen).toEqual(["AcpConnectionError", "AcpConnectionError"]);
+    emulator.setFaults({ errorRate: 1, errorStatus: 502, routes: ["/v1/tasks"] });
+    seen.length = 0;
+    await expect(
+      client.tasks.create({ title: "t" }, { onAmbiguousRetry: async () => void seen.push("5xx") }),
+    ).rejects.toThrow();
+    expect(seen).toEqual(["5xx", "5xx"]);
+  });
+
+  it("is not asked when the answer proves nothing was done (429), and stops the call by throwing", async () => {
+    emulator.setFaults({ rateLimitRate: 1, retryAfterSeconds: 0, routes: ["/v1/tasks"] });
+    let asked = 0;
+    await expect(
+      client.tasks.create({ title: "t" }, { onAmbiguousRetry: async () => void asked++ }),
+    ).rejects.toThrow();
+    expect(asked).toBe(0);
+    emulator.setFaults({ errorRate: 1, errorStatus: 503, routes: ["/v1/tasks"] });
+    emulator.resetStats();
+    await expect(
+      client.tasks.create(
+        { title: "t" },
+        {
+          onAmbiguousRetry: async () => {
+            throw new Error("found it");
+          },
+        },
+      ),
+    ).rejects.toThrow("found it");
+    // The retry was not sent.
+    expect(emulator.stats().requests["POST /v1/tasks"]).toEqual({ "503": 1 });
   });
 });

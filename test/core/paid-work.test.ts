@@ -56,3 +56,139 @@ describe("a run thread whose title cannot be set", () => {
     expect(emulator.stats().agentExecutions.runThread).toBe(1);
   });
 });
+
+describe.each([
+  ["replays Idempotency-Keys", true],
+  ["does not replay Idempotency-Keys", false],
+])("a run thread on a server that %s", (_name, idempotencyReplay) => {
+  let server: Emulator;
+  let api: AcpClient;
+  const core = () => providerCore("taskThread");
+  const executions = () => server.stats().agentExecutions.runThread;
+  const threadsOf = (taskId: string | null | undefined) =>
+    server.snapshot().threads.filter((t) =>
+      server
+        .snapshot()
+        .tasks.find((k) => k.id === taskId)
+        ?.linkedThreadIds?.includes(t.id as string),
+    );
+
+  beforeAll(async () => {
+    server = createEmulator({ token: TOKEN, idempotencyReplay });
+    const baseUrl = await server.listen(0);
+    const config: Record<string, unknown> = {
+      "acp:baseUrl": baseUrl,
+      "acp:token": TOKEN,
+      "acp:maxRetries": 3,
+    };
+    configureProvider((key) => config[key]);
+    api = new AcpClient({ baseUrl, token: TOKEN, maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await api.close();
+    await server.close();
+  });
+  beforeEach(() => {
+    server.setFaults(undefined);
+    server.resetStats();
+  });
+
+  it("whose answer is lost after the run is found on the server and adopted: the agent runs once", async () => {
+    const task = await api.tasks.create({ title: "lost answer" });
+    const inputs = {
+      taskId: task.id,
+      mode: "run",
+      message: "do it",
+      title: "Run",
+      metadata: { team: "a" },
+    };
+    // Every run-thread is carried out, and its answer lost.
+    server.setFaults({ dropResponseRate: 1, routes: ["/v1/tasks/*/run-thread"] });
+    const created = await core().create(inputs as never, { resourceKey: "p/s/lost" });
+    server.setFaults(undefined);
+    expect(executions()).toBe(1);
+    expect(server.stats().faultsInjected.drop).toBe(1);
+    expect(threadsOf(task.id).map((t) => t.id)).toEqual([created.id]);
+    // Finished: titled, and the marker is off again; the outputs show the user's metadata only.
+    const stored = server.snapshot().threads.find((t) => t.id === created.id);
+    expect(stored?.title).toBe("Run");
+    expect(stored?.metadata).toEqual({ team: "a" });
+    expect(created.outs.metadata).toEqual({ team: "a" });
+    expect(created.outs.status).toBe("completed");
+  });
+
+  it("found by the next create after an engine was killed between the run and its follow-up, adopts it", async () => {
+    const task = await api.tasks.create({ title: "killed" });
+    const inputs = { taskId: task.id, mode: "run", message: "once", title: "Once" };
+    // The follow-up request never comes: the create is stopped after the run.
+    server.setFaults({
+      errorRate: 1,
+      errorStatus: 503,
+      routes: ["/v1/threads/"],
+      methods: ["PATCH"],
+    });
+    await expect(
+      core().create(inputs as never, { resourceKey: "p/s/killed" }),
+    ).rejects.toMatchObject({
+      id: expect.stringMatching(/^thr_/),
+    });
+    server.setFaults(undefined);
+    expect(executions()).toBe(1);
+    // The engine recorded nothing (killed): the next up creates again and finds the run.
+    const again = await core().create(inputs as never, { resourceKey: "p/s/killed" });
+    expect(executions()).toBe(1);
+    expect(threadsOf(task.id).map((t) => t.id)).toEqual([again.id]);
+    expect(server.snapshot().threads.find((t) => t.id === again.id)?.metadata).toEqual({});
+    expect(again.outs.title).toBe("Once");
+    // Once finished, it is never adopted again: a replacement with the same inputs runs anew.
+    const replaced = await core().create(inputs as never, { resourceKey: "p/s/killed" });
+    expect(replaced.id).not.toBe(again.id);
+    expect(executions()).toBe(2);
+  });
+
+  it("never adopts a failed run, another resource's run, or one asked with other inputs", async () => {
+    const task = await api.tasks.create({ title: "others" });
+    const inputs = { taskId: task.id, mode: "run", message: "try" };
+    server.setFaults({
+      errorRate: 1,
+      errorStatus: 503,
+      routes: ["/v1/threads/"],
+      methods: ["PATCH"],
+    });
+    // Left pending: a run of another resource, and one of this resource with another message.
+    await expect(
+      core().create({ ...inputs, title: "x" } as never, { resourceKey: "p/s/other" }),
+    ).rejects.toMatchObject({ id: expect.any(String) });
+    await expect(
+      core().create({ ...inputs, message: "else", title: "x" } as never, {
+        resourceKey: "p/s/mine",
+      }),
+    ).rejects.toMatchObject({ id: expect.any(String) });
+    server.setFaults(undefined);
+    // A failed run of this resource with these inputs, also left pending.
+    server.setAgent({ fail: true });
+    await expect(core().create(inputs as never, { resourceKey: "p/s/mine" })).rejects.toThrow(
+      /failed in thread/,
+    );
+    server.setAgent(undefined);
+    expect(executions()).toBe(3);
+    const made = await core().create(inputs as never, { resourceKey: "p/s/mine" });
+    expect(executions()).toBe(4);
+    expect(threadsOf(task.id)).toHaveLength(4);
+    expect(made.outs.execution).toMatchObject({ success: true });
+  });
+
+  it("refuses the reserved metadata keys in a program", async () => {
+    const result = await core().check(
+      {},
+      {
+        taskId: "task_1",
+        mode: "run",
+        metadata: { pulumiAcpPending: "x" },
+      },
+    );
+    expect(result.failures).toEqual([
+      { property: "metadata", reason: expect.stringMatching(/pulumiAcpPending is reserved/) },
+    ]);
+  });
+});

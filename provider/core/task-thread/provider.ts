@@ -12,6 +12,8 @@ import {
   NotFoundError,
   RunThreadParams,
   type Execution,
+  type RunThreadResponse,
+  type ThreadUpdateParams,
   type Task as ApiTask,
   type Thread,
 } from "../../client";
@@ -26,7 +28,16 @@ import {
 } from "../compare";
 import { checkFailures, describeError } from "../errors";
 import { diffFields, fieldEqual, fieldsWhere, type FieldPolicy } from "../fields";
-import { markedMetadata, taskToAdopt, withoutRunMarker } from "../run-marker";
+import {
+  hasPendingWork,
+  markedMetadata,
+  pendingWorkMarker,
+  PENDING_WORK_KEY,
+  reservedMetadataFailures,
+  taskToAdopt,
+  withoutPendingWork,
+  withoutRunMarker,
+} from "../run-marker";
 import type { CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult } from "../types";
 import {
   DEFAULT_POLL_INTERVAL_SECONDS,
@@ -148,6 +159,35 @@ function threadStartKey(
   return stableKey("pulumi-acp-start-", 40, [resourceKey, taskId, canonicalJson(body)]);
 }
 
+/**
+ * A run thread of `taskId` that carries the pending marker `marker` and did not fail: paid work
+ * of this resource whose create did not finish (see run-marker.ts), with the task as it is now.
+ */
+async function findPendingRun(
+  taskId: string,
+  marker: string,
+): Promise<{ thread: Thread; task: ApiTask } | undefined> {
+  const client = acpClient();
+  const task = await client.tasks.retrieve(taskId);
+  // Newest first: a run made by the last attempt is linked last.
+  for (const threadId of [...(task.linkedThreadIds ?? [])].reverse()) {
+    let thread: Thread;
+    try {
+      thread = await client.threads.retrieve(threadId);
+    } catch (err) {
+      if (NotFoundError.isInstance(err)) continue;
+      throw err;
+    }
+    if (
+      hasPendingWork(thread.metadata, marker) &&
+      thread.status !== "failed" &&
+      thread.status !== "cancelled"
+    )
+      return { thread, task };
+  }
+  return undefined;
+}
+
 async function threadExists(threadId: string): Promise<boolean> {
   try {
     await acpClient().threads.retrieve(threadId);
@@ -175,13 +215,16 @@ export class TaskThreadProviderImpl {
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult> {
     return {
       inputs: news,
-      failures: checkFailures(
-        TaskThreadCheckSchema.safeParse({
-          ...withoutUnknowns(news),
-          // A task id not known yet is still a task id.
-          ...(containsUnknown(news.taskId) ? { taskId: "unknown" } : {}),
-        }),
-      ),
+      failures: [
+        ...checkFailures(
+          TaskThreadCheckSchema.safeParse({
+            ...withoutUnknowns(news),
+            // A task id not known yet is still a task id.
+            ...(containsUnknown(news.taskId) ? { taskId: "unknown" } : {}),
+          }),
+        ),
+        ...reservedMetadataFailures(news.metadata),
+      ],
     };
   }
 
@@ -280,18 +323,55 @@ export class TaskThreadProviderImpl {
           }
           return { id: threadId, outs: threadOutputs(thread, inputs, { task: res.task }) };
         }
-        const res = await client.tasks.runThread(
-          inputs.taskId,
-          { ...common, ...(inputs.message !== undefined ? { message: inputs.message } : {}) },
-          { idempotencyKey },
-        );
-        let thread = res.thread;
+        const runBody = {
+          ...common,
+          ...(inputs.message !== undefined ? { message: inputs.message } : {}),
+        };
+        // Paid work: found again on the server by its pending marker, never run twice (see
+        // run-marker.ts). Without a resource key (a direct call of the core) there is none.
+        const pending =
+          resourceKey === undefined
+            ? undefined
+            : pendingWorkMarker(resourceKey, [
+                inputs.taskId,
+                canonicalJson({ ...runBody, metadata: inputs.metadata ?? null }),
+                canonicalJson((inputs as Record<string, unknown>).triggers ?? null),
+              ]);
+        let adopted = pending ? await findPendingRun(inputs.taskId, pending) : undefined;
+        let res: RunThreadResponse | undefined;
+        if (!adopted) {
+          try {
+            res = await client.tasks.runThread(
+              inputs.taskId,
+              pending
+                ? { ...runBody, metadata: { ...runBody.metadata, [PENDING_WORK_KEY]: pending } }
+                : runBody,
+              {
+                idempotencyKey,
+                // The run may have happened although its answer was lost: look for it before
+                // asking again, so that it is not paid for twice.
+                onAmbiguousRetry: pending
+                  ? async () => {
+                      adopted = await findPendingRun(inputs.taskId, pending);
+                      if (adopted) throw new Error("the run was found on the server");
+                    }
+                  : undefined,
+              },
+            );
+          } catch (err) {
+            if (!adopted) throw err;
+          }
+        }
+        let thread = adopted?.thread ?? (res as RunThreadResponse).thread;
         const threadId = thread.id as string;
-        const subtaskIds = (res.subtasks ?? [])
+        const subtaskIds = (res?.subtasks ?? [])
           .map((s) => s.id)
           .filter((s): s is string => typeof s === "string");
-        const extra = { task: res.task, execution: res.execution, subtaskIds };
-        if (res.execution && res.execution.success === false) {
+        // A run found again has no execution to show: the API returns it to its call only.
+        const extra = res
+          ? { task: res.task, execution: res.execution, subtaskIds }
+          : { task: adopted?.task };
+        if (res?.execution && res.execution.success === false) {
           // The thread exists and holds the failed run: record it, so nothing is lost, and fail.
           throw Object.assign(
             new Error(
@@ -300,16 +380,21 @@ export class TaskThreadProviderImpl {
             { id: threadId, properties: threadOutputs(thread, inputs, extra) },
           );
         }
-        if (inputs.title !== undefined && inputs.title !== thread.title) {
+        const finish: ThreadUpdateParams = {};
+        if (inputs.title !== undefined && inputs.title !== thread.title)
+          finish.title = inputs.title;
+        if (pending && hasPendingWork(thread.metadata, pending))
+          finish.metadata = withoutPendingWork(thread.metadata) ?? {};
+        if (Object.keys(finish).length > 0) {
           try {
-            thread = await client.threads.update(threadId, { title: inputs.title });
+            thread = await client.threads.update(threadId, finish);
           } catch (err) {
             // The agent's run is done and paid for: record the thread whatever fails after it,
-            // so the next up sets the title instead of running the agent again.
+            // so the next up finishes it instead of running the agent again.
             throw Object.assign(
               describeError(
                 err,
-                `the agent ran in thread ${threadId} but its title could not be set`,
+                `the agent ran in thread ${threadId} but ${finish.title !== undefined ? "its title could not be set" : "its pending marker could not be removed"}`,
               ),
               { id: threadId, properties: threadOutputs(thread, inputs, extra) },
             );
@@ -404,6 +489,12 @@ export class TaskThreadProviderImpl {
         Object.keys(patch).length > 0
           ? await acpClient().threads.update(id, patch)
           : await acpClient().threads.retrieve(id);
+      // A run whose create could not take its pending marker off (see create) loses it now.
+      const metadata = thread.metadata;
+      if (metadata && typeof metadata === "object" && PENDING_WORK_KEY in metadata)
+        thread = await acpClient().threads.update(id, {
+          metadata: withoutPendingWork(metadata),
+        });
     } catch (err) {
       throw describeError(err, `updating thread ${id}`);
     }

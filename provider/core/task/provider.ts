@@ -28,7 +28,12 @@ import {
 } from "../compare";
 import { checkFailures, describeError } from "../errors";
 import { diffFields, fieldEqual, fieldsWhere, type FieldPolicy } from "../fields";
-import { markedMetadata, RUN_MARKER_KEY, taskToAdopt, withoutRunMarker } from "../run-marker";
+import {
+  markedMetadata,
+  reservedMetadataFailures,
+  taskToAdopt,
+  withoutRunMarker,
+} from "../run-marker";
 import type { CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult } from "../types";
 import { TASK_FIELDS, TASK_INPUT_FIELDS, type TaskInputField } from "./fields";
 
@@ -128,13 +133,7 @@ export class TaskProviderImpl {
     const failures = checkFailures(TaskCheckSchema.safeParse(known));
     const deps = Array.isArray(news.dependencyIds) ? (news.dependencyIds as unknown[]) : [];
     const knownDeps = deps.filter((d): d is string => typeof d === "string" && d !== UNKNOWN);
-    const metadata = news.metadata;
-    if (metadata !== null && typeof metadata === "object" && RUN_MARKER_KEY in metadata) {
-      failures.push({
-        property: "metadata",
-        reason: `the key ${RUN_MARKER_KEY} is reserved for pulumi-acp's fast runs: rename it`,
-      });
-    }
+    failures.push(...reservedMetadataFailures(news.metadata));
     const duplicate = firstDuplicate(knownDeps);
     if (duplicate !== undefined) {
       failures.push({
