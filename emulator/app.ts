@@ -9,7 +9,7 @@ import {
 } from "../provider/client/schemas";
 import { resolveAgent, runAgent, type AgentOptions, type ResolvedAgent } from "./agent";
 import { ApiError, errors, parseBody, toApiError } from "./errors";
-import { FAULT_HEADER, FaultInjector, FaultOptionsSchema, type FaultOptions } from "./faults";
+import { FAULT_HEADER, FaultInjector, ServerFaultsSchema, type ServerFaults } from "./faults";
 import { Router } from "./router";
 import { resumeAsyncRuns, runRoutes } from "./routes/runs";
 import { taskRoutes } from "./routes/tasks";
@@ -32,7 +32,7 @@ export interface EmulatorOptions extends ApiVariantOptions {
   /** The stand-in agent: run duration (ms, default 0), failure, cost per run (USD, default 0.05). */
   agent?: AgentOptions;
   /** Server-wide fault injection. Default none. */
-  faults?: FaultOptions;
+  faults?: ServerFaults;
   /** Persist the store to this JSON file after each write (atomically); reload it on start. */
   dataFile?: string;
   /** Seed of the fault RNG: the same seed gives the same fault sequence. Default 1. */
@@ -98,7 +98,7 @@ export interface Emulator {
   snapshot(): StoreSnapshot;
   /** Empties the store (tasks, threads, runs, idempotency keys); budget back to the option. */
   reset(): void;
-  setFaults(faults: FaultOptions | undefined): void;
+  setFaults(faults: ServerFaults | undefined): void;
   /** Sets the account budget, in USD. */
   setBudget(usd: number): void;
   setAgent(agent: AgentOptions | undefined): void;
@@ -469,7 +469,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
           break;
         case "PUT /faults": {
           const body = await readJsonBody(req);
-          emulator.setFaults(body == null ? undefined : parseBody(FaultOptionsSchema, body));
+          emulator.setFaults(body == null ? undefined : parseBody(ServerFaultsSchema, body));
           answer = { status: 200, body: { faults: faults.get() ?? null } };
           break;
         }

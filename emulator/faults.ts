@@ -139,23 +139,33 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/**
+ * Server-wide faults: one set of options, or several, each for its own `routes` and `methods`
+ * (a request gets the first whose routes and methods it matches).
+ */
+export type ServerFaults = FaultOptions | FaultOptions[];
+
+/** Validates {@link ServerFaults} (the body of `PUT /__emulator/faults`). */
+export const ServerFaultsSchema = z.union([FaultOptionsSchema, z.array(FaultOptionsSchema)]);
+
 /** Decides the faults of each request, from the server-wide options and the request header. */
 export class FaultInjector {
   private random: () => number;
-  private options: FaultOptions | undefined;
-  /** Requests of `routes` since the options were set, for `holdAfter`. */
-  private matched = 0;
+  private options: ServerFaults | undefined;
+  /** The options as rules, each with its count of requests since set, for `holdAfter`. */
+  private rules: Array<{ options: FaultOptions; matched: number }> = [];
   private release: (() => void) | undefined;
   private released: Promise<void> | undefined;
 
-  constructor(options: FaultOptions | undefined, seed: number) {
-    this.options = options;
+  constructor(options: ServerFaults | undefined, seed: number) {
     this.random = seededRandom(seed);
+    this.set(options);
   }
 
-  set(options: FaultOptions | undefined): void {
+  set(options: ServerFaults | undefined): void {
     this.options = options;
-    this.matched = 0;
+    const list = options === undefined ? [] : Array.isArray(options) ? options : [options];
+    this.rules = list.map((o) => ({ options: o, matched: 0 }));
     this.releaseHeld();
   }
 
@@ -172,7 +182,7 @@ export class FaultInjector {
     this.released = undefined;
   }
 
-  get(): FaultOptions | undefined {
+  get(): ServerFaults | undefined {
     return this.options;
   }
 
@@ -181,11 +191,15 @@ export class FaultInjector {
     const plan = header ? parseFaultHeader(header) : { latencyMs: 0, reset: false, drop: false };
     const write = method === "POST" || method === "PATCH" || method === "DELETE";
     if (!write) plan.drop = false;
-    const o = this.options;
-    if (!o || (o.routes && !o.routes.some((route) => routeMatches(route, path)))) return plan;
-    if (o.methods && !o.methods.includes(method)) return plan;
-    this.matched++;
-    if (o.holdAfter !== undefined && this.matched > o.holdAfter) {
+    const rule = this.rules.find(
+      ({ options: o }) =>
+        (!o.routes || o.routes.some((route) => routeMatches(route, path))) &&
+        (!o.methods || o.methods.includes(method)),
+    );
+    if (!rule) return plan;
+    const o = rule.options;
+    rule.matched++;
+    if (o.holdAfter !== undefined && rule.matched > o.holdAfter) {
       if (o.holdAnswers) plan.holdAnswer = true;
       else plan.hold = true;
     }

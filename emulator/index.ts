@@ -12,6 +12,12 @@ export {
   type RequestLogEntry,
 } from "./app";
 export type { AgentOptions } from "./agent";
-export { FAULT_HEADER, parseFaultHeader, seededRandom, type FaultOptions } from "./faults";
+export {
+  FAULT_HEADER,
+  parseFaultHeader,
+  seededRandom,
+  type FaultOptions,
+  type ServerFaults,
+} from "./faults";
 export type { StoreSnapshot } from "./store";
 export { CONTRACT_VARIANT, type ApiVariant, type ApiVariantOptions } from "./variants";

@@ -15,7 +15,14 @@ import { changesOf, E2E_TOKEN, e2eWorkDir, Harness, type StateResource } from ".
 import { taskGraph, type TaskSpec } from "../e2e/programs";
 import { compareWithGraph, hundredTaskGraph, layeredTaskGraph } from "./graph";
 import { recordFigures } from "./figures";
-import { descendantsOf, isAlive, listProcesses, signalProcess, waitFor } from "./processes";
+import {
+  descendantsOf,
+  isAlive,
+  listProcesses,
+  pulumiCliStartedSince,
+  signalProcess,
+  waitFor,
+} from "./processes";
 
 jest.setTimeout(600_000);
 
@@ -50,13 +57,7 @@ describe("an update killed with SIGINT then SIGKILL", () => {
       const before = new Set(listProcesses().map((p) => p.pid));
       const up = failureOf(h.up());
       expect(await waitFor(() => h.emulator.snapshot().tasks.length >= 25, 240_000)).toBe(true);
-      const cli = listProcesses().find(
-        (p) =>
-          p.ppid === process.pid &&
-          !before.has(p.pid) &&
-          p.args.some((a) => path.basename(a) === "pulumi") &&
-          p.args.includes("up"),
-      );
+      const cli = pulumiCliStartedSince(before, "up");
       expect(cli).toBeDefined();
       const tree = descendantsOf(cli!.pid);
       signalProcess(cli!.pid, "SIGINT");

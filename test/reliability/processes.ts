@@ -79,3 +79,27 @@ export async function waitFor(
   }
   return condition();
 }
+
+/**
+ * The `pulumi <verb>` CLI that this process started since `before` (the process ids running
+ * then): the engine of an Automation API operation in flight.
+ */
+export function pulumiCliStartedSince(
+  before: ReadonlySet<number>,
+  verb: string,
+): ProcessInfo | undefined {
+  return listProcesses().find(
+    (p) =>
+      p.ppid === process.pid &&
+      !before.has(p.pid) &&
+      p.args.some((a) => a === "pulumi" || a.endsWith("/pulumi")) &&
+      p.args.includes(verb),
+  );
+}
+
+/** SIGKILLs a process and every process under it (the engine and its plugins). */
+export function killTree(pid: number): void {
+  const tree = descendantsOf(pid);
+  signalProcess(pid, "SIGKILL");
+  for (const p of tree) if (isAlive(p.pid)) signalProcess(p.pid, "SIGKILL");
+}
