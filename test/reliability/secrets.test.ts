@@ -5,59 +5,17 @@
  * message, and nowhere the emulator records; and the client never sends Authorization to
  * another origin on a redirect, nor repeats a token the server echoes into an error.
  */
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { AcpClient, Task, TaskThread } from "pulumi-acp";
 import { E2E_TOKEN, Harness } from "../e2e/harness";
 import { recordFigures } from "./figures";
+import { cliStackExport, filesUnder, Haystacks, leaksIn, printLeaks } from "./haystacks";
 
 jest.setTimeout(600_000);
-
-/**
- * The engine's own debug line that prints the provider's decrypted configuration: Pulumi 3.259
- * logs Configure's inputs at verbosity 9 and above without redacting secrets (fixed upstream
- * by pulumi/pulumi#24477). Nothing of pulumi-acp writes it; README "Secrets" says to keep the
- * token in ACP_API_TOKEN when such logs are needed.
- */
-const ENGINE_V9_CONFIGURE_LINE =
-  /Marshaling property for RPC\[Provider\[[^\]]*\]\.Configure\(\)\.inputs\]: value=\{[^}]*\}","v":(9|1\d)\}/;
-
-/** Occurrences of `needles` in `haystacks`: "place: needle #i", split by whether the line is the engine's v9 Configure log. */
-function leaksIn(
-  haystacks: Record<string, string>,
-  needles: string[],
-): { leaks: string[]; engineV9: string[] } {
-  const leaks: string[] = [];
-  const engineV9: string[] = [];
-  for (const [place, text] of Object.entries(haystacks)) {
-    for (const line of text.split("\n")) {
-      needles.forEach((needle, i) => {
-        if (!line.includes(needle)) return;
-        (ENGINE_V9_CONFIGURE_LINE.test(line) ? engineV9 : leaks).push(`${place}: needle #${i}`);
-      });
-    }
-  }
-  return { leaks, engineV9 };
-}
-
-/** Every file under `dir`, by path relative to it, with its text. */
-function filesUnder(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
-      const full = path.join(d, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.isFile()) out[path.relative(dir, full)] = fs.readFileSync(full, "latin1");
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 const program = async () => {
   const design = new Task("design", { title: "Design", priority: "high" });
@@ -79,35 +37,10 @@ describe.each([
   let h: Harness;
   const wrongToken = `wrong-secret-${where}-4f1c9a7d2b`;
   const needles = [E2E_TOKEN, wrongToken];
-  const haystacks: Record<string, string> = {};
-  const errors: string[] = [];
-  let tmpDir: string;
-
-  /** Captures the CLI's stdout and stderr and the engine events of one operation. */
-  const capture = (name: string) => {
-    const events: EngineEvent[] = [];
-    haystacks[`${name} stdout`] = "";
-    haystacks[`${name} stderr`] = "";
-    return {
-      onOutput: (s: string) => (haystacks[`${name} stdout`] += s),
-      onError: (s: string) => (haystacks[`${name} stderr`] += s),
-      onEvent: (e: EngineEvent) => {
-        events.push(e);
-        haystacks[`${name} events`] = JSON.stringify(events);
-      },
-    };
-  };
+  const hay = new Haystacks();
+  const haystacks = hay.places;
   const verbose = { logVerbosity: 9, logFlow: true, debug: true };
-  const failureOf = async (op: Promise<unknown>): Promise<string> => {
-    try {
-      await op;
-      return "";
-    } catch (err) {
-      const message = (err as Error).message;
-      errors.push(message);
-      return message;
-    }
-  };
+  let tmpDir: string;
 
   beforeAll(async () => {
     const root = path.join(__dirname, "..", "e2e", ".work");
@@ -130,14 +63,14 @@ describe.each([
   });
 
   it("works with the token there (up, refresh, preview at verbosity 9)", async () => {
-    await h.stack.up({ ...verbose, logToStdErr: true, ...capture("up") });
+    await h.stack.up({ ...verbose, logToStdErr: true, ...hay.capture("up") });
     expect(h.emulator.snapshot().tasks).toHaveLength(2);
     expect(h.emulator.snapshot().threads).toHaveLength(1);
     // Not sent to stderr: the engine writes its log files to TMPDIR.
-    await h.stack.refresh({ ...verbose, logToStdErr: false, ...capture("refresh") });
-    await h.stack.preview({ ...verbose, logToStdErr: true, ...capture("preview") });
+    await h.stack.refresh({ ...verbose, logToStdErr: false, ...hay.capture("refresh") });
+    await h.stack.preview({ ...verbose, logToStdErr: true, ...hay.capture("preview") });
     // Below verbosity 9 the engine does not print provider configuration at all.
-    await h.stack.preview({ ...verbose, logVerbosity: 8, logToStdErr: true, ...capture("v8") });
+    await h.stack.preview({ ...verbose, logVerbosity: 8, logToStdErr: true, ...hay.capture("v8") });
     expect(leaksIn({ v8: haystacks["v8 stderr"] }, needles)).toEqual({ leaks: [], engineV9: [] });
     expect(haystacks["v8 stderr"].length).toBeGreaterThan(10_000);
     expect(Object.keys(filesUnder(tmpDir)).length).toBeGreaterThan(0);
@@ -145,8 +78,8 @@ describe.each([
 
   it("keeps it out of a failing update's error (a 422 from the API)", async () => {
     h.setProgram(failingProgram);
-    const message = await failureOf(
-      h.stack.up({ ...verbose, logToStdErr: true, ...capture("failing up") }),
+    const message = await hay.failureOf(
+      h.stack.up({ ...verbose, logToStdErr: true, ...hay.capture("failing up") }),
     );
     expect(message).toMatch(/task_doesnotexist/);
     h.setProgram(program);
@@ -162,8 +95,8 @@ describe.each([
       new Task("late", { title: "Late" });
       return {};
     });
-    const message = await failureOf(
-      h.stack.up({ ...verbose, logToStdErr: true, ...capture("wrong token up") }),
+    const message = await hay.failureOf(
+      h.stack.up({ ...verbose, logToStdErr: true, ...hay.capture("wrong token up") }),
     );
     expect(message).toMatch(/401/);
     expect(message).toMatch(/acp:token or ACP_API_TOKEN/);
@@ -175,29 +108,20 @@ describe.each([
     h.setProgram(program);
     // destroy and refresh configure the provider from the state, which the failed up wrote
     // with the wrong token: an up with the fixed token records the right one (README).
-    await h.stack.up({ ...verbose, logToStdErr: true, ...capture("fixed token up") });
+    await h.stack.up({ ...verbose, logToStdErr: true, ...hay.capture("fixed token up") });
     expect(h.emulator.snapshot().tasks).toHaveLength(2);
   });
 
   it("finds the token in none of the state, output, events, logs, errors or emulator records", async () => {
-    await h.stack.destroy({ ...verbose, logToStdErr: true, ...capture("destroy") });
+    await h.stack.destroy({ ...verbose, logToStdErr: true, ...hay.capture("destroy") });
     expect(h.emulator.snapshot().tasks).toHaveLength(0);
     // The state as stored, and as `pulumi stack export` (without --show-secrets) prints it.
     haystacks["stored state"] = h.storedStateText();
-    haystacks["pulumi stack export"] = execFileSync(
-      path.join(process.env.PULUMI_ACP_BIN_DIR as string, "pulumi"),
-      ["stack", "export", "--stack", "test", "--non-interactive"],
-      { cwd: h.workDir, env: { ...process.env, ...h.stack.workspace.envVars }, encoding: "utf8" },
-    );
+    haystacks["pulumi stack export"] = cliStackExport(h);
     expect(haystacks["pulumi stack export"]).toContain('"deployment"');
     // Everything the harness's workspace holds: state, backups, history, PULUMI_HOME, logs.
-    for (const [file, text] of Object.entries(filesUnder(h.workDir))) {
-      haystacks[`file ${file}`] = text;
-    }
-    for (const [file, text] of Object.entries(filesUnder(tmpDir))) {
-      haystacks[`engine log ${file}`] = text;
-    }
-    errors.forEach((e, i) => (haystacks[`error ${i}`] = e));
+    hay.addFiles("file", h.workDir);
+    hay.addFiles("engine log", tmpDir);
     haystacks["emulator log"] = JSON.stringify(h.emulator.log);
     haystacks["emulator store"] = JSON.stringify(h.emulator.snapshot());
     haystacks["emulator stats"] = JSON.stringify(h.emulator.stats());
@@ -205,20 +129,10 @@ describe.each([
     expect(haystacks["up stderr"].length).toBeGreaterThan(10_000);
     expect(h.emulator.log.length).toBeGreaterThan(5);
     const { leaks, engineV9 } = leaksIn(haystacks, needles);
-    if (process.env.LEAK_DEBUG) {
-      for (const [place, text] of Object.entries(haystacks)) {
-        for (const n of needles) {
-          let i = text.indexOf(n);
-          while (i >= 0) {
-            process.stderr.write(`LEAK ${place}: ${text.slice(Math.max(0, i - 300), i + 80)}\n`);
-            i = text.indexOf(n, i + 1);
-          }
-        }
-      }
-    }
+    printLeaks(haystacks, needles);
     recordFigures(`secrets-${where}`, {
       placesSearched: Object.keys(haystacks).length,
-      bytesSearched: Object.values(haystacks).reduce((n, t) => n + t.length, 0),
+      bytesSearched: hay.size(),
       leaksFound: leaks.length,
       leaks,
       engineV9ConfigureLines: engineV9.length,
