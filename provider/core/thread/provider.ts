@@ -173,7 +173,9 @@ export class ThreadProviderImpl {
       !containsUnknown(next) &&
       (next === recorded || (recorded === undefined && next !== undefined && next === olds.prompt));
     const moved = MESSAGE_FIELDS.filter((f) => news[f] !== olds[f]);
-    if (!same) replaces.push(moved[0] ?? "content");
+    // Named by the field that holds the new message, or the one that held the old.
+    const holder = (v: Record<string, unknown>) => (v.task !== undefined ? "task" : undefined);
+    if (!same) replaces.push((next !== undefined ? holder(news) : holder(olds)) ?? "content");
     // The same message under the other name: recorded under its new name, nothing sent.
     else if (recorded !== undefined) changed.push(...moved);
     return {
