@@ -1,8 +1,8 @@
 /**
  * The `acp` provider plugin's implementation: Pulumi's provider interface
  * (`@pulumi/pulumi/provider`) over the provider core, and the TaskGraph component through
- * `construct`. Resources are `acp:index:Task`, `acp:index:TaskThread` and `acp:index:Thread`, with the inputs,
- * outputs, defaults and errors of the dynamic resources.
+ * `construct`. Resources are `acp:index:Task`, `acp:index:TaskThread` and `acp:index:Thread`,
+ * with the inputs, outputs, defaults and errors of the dynamic resources.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as provider from "@pulumi/pulumi/provider";
