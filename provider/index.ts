@@ -5,12 +5,15 @@
 export * from "./client";
 export { Task, type TaskArgs } from "./dynamic/task";
 export { TaskThread, type TaskThreadArgs } from "./dynamic/task-thread";
+export { Thread, type ThreadArgs } from "./dynamic/thread";
 export {
   CONFIG_KEYS,
   TASK_FIELDS,
   TASK_OUTPUT_FIELDS,
   THREAD_FIELDS,
   THREAD_OUTPUT_FIELDS,
+  THREAD_RESOURCE_FIELDS,
+  THREAD_RESOURCE_OUTPUT_FIELDS,
   type FieldPolicy,
   type OnBlocked,
   type ThreadMode,

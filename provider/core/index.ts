@@ -34,14 +34,22 @@ export {
   type ThreadMode,
 } from "./task-thread/fields";
 export { TaskThreadInputs, TaskThreadProviderImpl, ThreadSettings } from "./task-thread/provider";
+export {
+  THREAD_RESOURCE_FIELDS,
+  THREAD_RESOURCE_INPUT_FIELDS,
+  THREAD_RESOURCE_OUTPUT_FIELDS,
+  type ThreadResourceField,
+} from "./thread/fields";
+export { ThreadInputs, ThreadProviderImpl } from "./thread/provider";
 
 import { redactError } from "../client/redact";
 import { providerSecrets } from "./settings";
 import { TaskProviderImpl } from "./task/provider";
 import { TaskThreadProviderImpl } from "./task-thread/provider";
+import { ThreadProviderImpl } from "./thread/provider";
 
 /** The resource kinds of the core, by the name the front doors use. */
-export type ProviderKind = "task" | "taskThread";
+export type ProviderKind = "task" | "taskThread" | "thread";
 
 /**
  * The core's choke point: every operation of `impl` (check, diff, create, read, update,
@@ -73,6 +81,7 @@ function redacting<T extends object>(impl: T): T {
 const implementations = {
   task: redacting(new TaskProviderImpl()),
   taskThread: redacting(new TaskThreadProviderImpl()),
+  thread: redacting(new ThreadProviderImpl()),
 };
 
 /** The one implementation of a resource kind in this process. */

@@ -26,6 +26,11 @@ export interface TaskThreadArgs {
   /** Free-form JSON metadata; updated in place. */
   metadata?: pulumi.Input<Metadata>;
   /**
+   * Any JSON array, kept in the state only. Changing it replaces the thread: a `run` thread
+   * runs its prompt again, exactly once. The same value is no change.
+   */
+  triggers?: pulumi.Input<unknown[]>;
+  /**
    * When the task's dependencies are not all done: `fail` (default) fails at once; `wait`
    * tries again every `pollIntervalSeconds` until `waitTimeoutSeconds` have passed.
    */
@@ -51,6 +56,7 @@ export class TaskThread extends pulumi.dynamic.Resource {
   declare public readonly message: pulumi.Output<string | undefined>;
   declare public readonly title: pulumi.Output<string | undefined>;
   declare public readonly metadata: pulumi.Output<Metadata | undefined>;
+  declare public readonly triggers: pulumi.Output<unknown[] | undefined>;
   declare public readonly onBlocked: pulumi.Output<OnBlocked | undefined>;
   declare public readonly waitTimeoutSeconds: pulumi.Output<number | undefined>;
   declare public readonly pollIntervalSeconds: pulumi.Output<number | undefined>;

@@ -14,6 +14,8 @@ import {
   TaskInputs,
   THREAD_FIELDS,
   TaskThreadInputs,
+  THREAD_RESOURCE_FIELDS,
+  ThreadInputs,
   ThreadSettings,
   type FieldTable,
 } from "../core";
@@ -43,6 +45,7 @@ type JsonSchema = {
 export const TYPE_TOKENS = {
   task: "acp:index:Task",
   taskThread: "acp:index:TaskThread",
+  thread: "acp:index:Thread",
   taskGraph: "acp:index:TaskGraph",
 } as const;
 
@@ -147,6 +150,7 @@ function configSpec(): Record<string, PropertySpec> {
 export function packageSchema(version: string) {
   const task = resourceSpec(TASK_FIELDS, TaskInputs, ApiTask);
   const thread = resourceSpec(THREAD_FIELDS, TaskThreadInputs, ApiThread);
+  const standaloneThread = resourceSpec(THREAD_RESOURCE_FIELDS, ThreadInputs, ApiThread);
   const config = configSpec();
   const taskProps = (omit: string[]) =>
     Object.fromEntries(Object.entries(task.inputProperties).filter(([k]) => !omit.includes(k)));
@@ -204,6 +208,11 @@ export function packageSchema(version: string) {
         description:
           "A thread in which an agent works on a task. Its id is the thread's id. Import with <taskId>/<threadId>.",
         ...thread,
+      },
+      [TYPE_TOKENS.thread]: {
+        description:
+          "A conversation thread (POST /v1/threads) whose first message, when set, the agent runs as the thread is created. Its id is the thread's id. Import with the thread's id: pulumi import acp:index:Thread NAME thr_123.",
+        ...standaloneThread,
       },
       [TYPE_TOKENS.taskGraph]: {
         isComponent: true,

@@ -106,7 +106,7 @@ describe("sprint files", () => {
         ),
       ),
     ).toEqual([
-      'obj: tasks.a.thread: unknown property "colour" (allowed: mode, agentId, environmentId, moveToInProgress, message, title, metadata, onBlocked, waitTimeoutSeconds, pollIntervalSeconds)',
+      'obj: tasks.a.thread: unknown property "colour" (allowed: mode, agentId, environmentId, moveToInProgress, message, title, metadata, triggers, onBlocked, waitTimeoutSeconds, pollIntervalSeconds)',
     ]);
   });
 

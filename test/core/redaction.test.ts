@@ -61,7 +61,8 @@ function leaks(err: unknown): string[] {
 
 const task = () => providerCore("task");
 const thread = () => providerCore("taskThread");
-/** Every operation that talks to the API, of both kinds. */
+const plainThread = () => providerCore("thread");
+/** Every operation that talks to the API, of every kind. */
 const OPERATIONS: Record<string, () => Promise<unknown>> = {
   "Task create": () => task().create({ title: "t" } as never, { resourceKey: "p/s/t" }),
   "Task read": () => task().read("task_1", { title: "t" }),
@@ -86,6 +87,12 @@ const OPERATIONS: Record<string, () => Promise<unknown>> = {
       { taskId: "task_1", mode: "start", title: "b" } as never,
     ),
   "TaskThread delete": () => thread().delete("thr_1"),
+  "Thread create": () =>
+    plainThread().create({ content: "m", title: "t" } as never, { resourceKey: "p/s/thr" }),
+  "Thread read": () => plainThread().read("thr_1", { content: "m" }),
+  "Thread update": () =>
+    plainThread().update("thr_1", { title: "a" } as never, { title: "b" } as never),
+  "Thread delete": () => plainThread().delete("thr_1"),
 };
 
 beforeAll(async () => {

@@ -107,6 +107,27 @@ describe("TaskThread diff", () => {
     );
   });
 
+  it("replaces on a change of triggers only, and a state from before triggers shows no change", async () => {
+    const news = { taskId: "task_1", mode: "run", message: "go" };
+    expect((await diff(olds, news)).changes).toBe(false);
+    const withTriggers = { ...olds, triggers: [{ release: 2, day: "mon" }] };
+    expect(
+      (await diff(withTriggers, { ...news, triggers: [{ day: "mon", release: 2 }] })).changes,
+    ).toBe(false);
+    expect(await diff(withTriggers, { ...news, triggers: [{ day: "tue", release: 2 }] })).toEqual({
+      changes: true,
+      replaces: ["triggers"],
+      deleteBeforeReplace: false,
+    });
+    expect((await diff(olds, { ...news, triggers: ["r1"] })).replaces).toEqual(["triggers"]);
+  });
+
+  it("reports triggers that are not a list", async () => {
+    expect(await failuresOf({ taskId: "t", triggers: "r1" })).toEqual([
+      expect.objectContaining({ property: "triggers", reason: expect.stringMatching(/list/) }),
+    ]);
+  });
+
   it("replaces when the task id is not known yet", async () => {
     expect((await diff(olds, { taskId: UNKNOWN, mode: "run", message: "go" })).replaces).toContain(
       "taskId",

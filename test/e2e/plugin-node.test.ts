@@ -131,10 +131,16 @@ describe("the acp plugin from a Node.js program", () => {
         mode: "run",
         message: "Do the solo work",
       });
+      const kickoff = new PluginResource("acp:index:Thread", "kickoff", {
+        title: "Kickoff",
+        content: "Plan the sprint",
+        triggers: ["r1"],
+      });
       return {
         taskIds: graph.taskIds,
         threadIds: graph.threadIds,
         runId: run.id,
+        kickoffId: kickoff.id,
         mermaid: graph.mermaid,
       };
     });
@@ -150,10 +156,23 @@ describe("the acp plugin from a Node.js program", () => {
     const run = threads.find((t) => t.id === up.outputs.runId);
     expect(run).toMatchObject({ task: "Do the solo work" });
     expect(String(up.outputs.mermaid)).toContain('t_plan["Plan"]');
+    expect(threads.find((t) => t.id === up.outputs.kickoffId)).toMatchObject({
+      title: "Kickoff",
+      task: "Plan the sprint",
+      status: "completed",
+    });
+    expect(h.emulator.stats().agentExecutions.threadContent).toBe(1);
+    expect(await h.stateResources("acp:index:Thread")).toEqual([
+      expect.objectContaining({
+        id: up.outputs.kickoffId,
+        outputs: expect.objectContaining({ prompt: "Plan the sprint", triggers: ["r1"] }),
+      }),
+    ]);
     // The dynamic tasks of the earlier steps are gone with the program that declared them.
     expect(store()).toHaveLength(3);
     await expectNoChanges();
     expect(changesOf((await h.refresh()).summary)).toEqual({});
+    expect(h.emulator.stats().agentExecutions.threadContent).toBe(1);
   });
 
   it("reports a bad input naming the resource and the field", async () => {

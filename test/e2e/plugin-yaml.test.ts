@@ -208,7 +208,7 @@ describe("the acp plugin from a Pulumi YAML program", () => {
     await expectNoChanges();
   });
 
-  it("imports a task with the import option and a thread with pulumi import; the next preview shows no changes", async () => {
+  it("imports a task with the import option, and a task's thread and a Thread with pulumi import; the next preview shows no changes", async () => {
     const task = await api.tasks.create({ title: "Imported by id", priority: "high" });
     const started = await api.tasks.startThread(task.id as string, {});
     const threadId = started.thread.id as string;
@@ -219,6 +219,10 @@ describe("the acp plugin from a Pulumi YAML program", () => {
       `${task.id}/${threadId}`,
       "--yes",
     );
+    // A Thread by its id: the plugin's schema serves acp:index:Thread to the YAML language host.
+    const kickoff = await api.threads.create({ title: "Kickoff", content: "Plan the sprint" });
+    await project.ok("import", "acp:index:Thread", "kickoff", kickoff.id as string, "--yes");
+    expect(emulator.stats().agentExecutions.threadContent).toBe(1);
     project.edit((t) =>
       t.replace(
         "outputs:",
@@ -234,16 +238,26 @@ describe("the acp plugin from a Pulumi YAML program", () => {
           "    type: acp:index:TaskThread",
           "    properties:",
           "      taskId: ${imported.id}",
+          "  kickoff:",
+          "    type: acp:index:Thread",
+          "    properties:",
+          "      title: Kickoff",
+          "      content: Plan the sprint",
           "outputs:",
         ].join("\n"),
       ),
     );
     const up = await project.ok("up", "--yes");
     expect(changes(up.stdout)).toEqual({ import: 1 });
+    // The imported thread, declared with its first message, is not run again.
+    expect(emulator.stats().agentExecutions.threadContent).toBe(1);
     emulator.resetStats();
     await expectNoChanges();
     expect(emulator.stats().totalRequests).toBe(0);
     expect(byId(task.id as string)).toMatchObject({ title: "Imported by id", priority: "high" });
+    expect(emulator.snapshot().threads.find((t) => t.id === kickoff.id)?.task).toBe(
+      "Plan the sprint",
+    );
   });
 
   it("fails a TaskGraph with a cycle or an unknown key, naming the keys, before any change", async () => {

@@ -11,6 +11,7 @@ import {
   TASK_FIELDS,
   TASK_INPUT_FIELDS,
   THREAD_FIELDS,
+  THREAD_RESOURCE_FIELDS,
   type FieldTable,
   type ProviderKind,
 } from "../../provider/core";
@@ -30,7 +31,11 @@ const resources = schema.resources as Record<string, ResourceSpec>;
 const MINIMAL: Record<ProviderKind, Record<string, unknown>> = {
   task: { title: "t" },
   taskThread: { taskId: "task_1", mode: "run" },
+  thread: {},
 };
+
+/** Whether a kind has inputs with listed values (an enum), which the schema's docs list. */
+const HAS_ENUMS: Record<ProviderKind, boolean> = { task: true, taskThread: true, thread: false };
 
 /** A value of another type than the schema declares. */
 function wrongValue(spec: Spec): unknown {
@@ -54,6 +59,7 @@ function wrongValue(spec: Spec): unknown {
 describe.each([
   ["task", TYPE_TOKENS.task, TASK_FIELDS],
   ["taskThread", TYPE_TOKENS.taskThread, THREAD_FIELDS],
+  ["thread", TYPE_TOKENS.thread, THREAD_RESOURCE_FIELDS],
 ] as Array<[ProviderKind, string, FieldTable]>)("%s schema", (kind, token, table) => {
   const spec = resources[token];
   const core = providerCore(kind);
@@ -98,7 +104,7 @@ describe.each([
         expect({ field, value, f: await failures(news) }).toEqual({ field, value, f: [] });
       }
     }
-    expect(enums).toBeGreaterThan(0);
+    expect(enums > 0).toBe(HAS_ENUMS[kind]);
     const reported = await failures({ ...MINIMAL[kind], notInTheSchema: 1 });
     expect(reported.map((f) => f.property)).toEqual(["notInTheSchema"]);
   });
@@ -111,6 +117,22 @@ describe("package schema", () => {
       "utf8",
     );
     expect(committed).toBe(schemaText());
+  });
+
+  it("declares the resources Task, TaskThread and Thread, and the component TaskGraph", () => {
+    expect(Object.keys(schema.resources).sort()).toEqual([
+      "acp:index:Task",
+      "acp:index:TaskGraph",
+      "acp:index:TaskThread",
+      "acp:index:Thread",
+    ]);
+  });
+
+  it("names the thread's prompt text `prompt`, leaving `task` to the legacy input", () => {
+    const thread = resources[TYPE_TOKENS.thread];
+    expect(thread.properties.prompt.description).toContain("thread.task");
+    expect(thread.inputProperties.task.description).toMatch(/alias of content/);
+    expect(thread.inputProperties.triggers).toMatchObject({ type: "array" });
   });
 
   it("names the package acp with the package's version", () => {

@@ -71,6 +71,13 @@ export const THREAD_FIELDS = {
     compare: "deep",
     doc: "Free-form JSON metadata; updated in place.",
   },
+  triggers: {
+    input: true,
+    source: "state",
+    replaces: true,
+    compare: "deep",
+    doc: "Any JSON array, kept in the state only. Changing it replaces the thread (a `run` thread runs its prompt again, exactly once); the same value (object keys in any order) is no change.",
+  },
   onBlocked: {
     input: true,
     source: "state",

@@ -90,6 +90,9 @@ export const ThreadSettings = RunThreadParams.pick({
 }).extend({
   mode: z.enum(THREAD_MODES).optional(),
   title: z.string().optional(),
+  triggers: z
+    .array(z.unknown(), { error: 'must be a list of JSON values, e.g. ["release-2"]' })
+    .optional(),
   onBlocked: z.enum(ON_BLOCKED).optional(),
   waitTimeoutSeconds: z.number().finite().min(0, { error: "must be 0 or more seconds" }).optional(),
   pollIntervalSeconds: z
