@@ -34,14 +34,25 @@ export {
   type ThreadMode,
 } from "./task-thread/fields";
 export { TaskThreadInputs, TaskThreadProviderImpl, ThreadSettings } from "./task-thread/provider";
+export {
+  DEFAULT_RUN_POLL_INTERVAL_SECONDS,
+  DEFAULT_RUN_WAIT_TIMEOUT_SECONDS,
+  RUN_EVENTS_KEPT,
+  RUN_FIELDS,
+  RUN_INPUT_FIELDS,
+  RUN_OUTPUT_FIELDS,
+  type RunField,
+} from "./agent-run/fields";
+export { AgentRunInputs, AgentRunProviderImpl } from "./agent-run/provider";
 
 import { redactError } from "../client/redact";
 import { providerSecrets } from "./settings";
 import { TaskProviderImpl } from "./task/provider";
 import { TaskThreadProviderImpl } from "./task-thread/provider";
+import { AgentRunProviderImpl } from "./agent-run/provider";
 
 /** The resource kinds of the core, by the name the front doors use. */
-export type ProviderKind = "task" | "taskThread";
+export type ProviderKind = "task" | "taskThread" | "agentRun";
 
 /**
  * The core's choke point: every operation of `impl` (check, diff, create, read, update,
@@ -73,6 +84,7 @@ function redacting<T extends object>(impl: T): T {
 const implementations = {
   task: redacting(new TaskProviderImpl()),
   taskThread: redacting(new TaskThreadProviderImpl()),
+  agentRun: redacting(new AgentRunProviderImpl()),
 };
 
 /** The one implementation of a resource kind in this process. */
