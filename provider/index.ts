@@ -1,16 +1,20 @@
 /**
  * pulumi-acp: Pulumi resources for the ACP agent platform (tasks, their dependencies and the
- * threads agents work in), and the typed ACP API client they are built on.
+ * threads agents work in, the agent runs that set environments up), and the typed ACP API client they are built on.
  */
 export * from "./client";
 export { Task, type TaskArgs } from "./dynamic/task";
 export { TaskThread, type TaskThreadArgs } from "./dynamic/task-thread";
+export { AgentRun, type AgentRunArgs } from "./dynamic/agent-run";
 export {
   CONFIG_KEYS,
   TASK_FIELDS,
   TASK_OUTPUT_FIELDS,
   THREAD_FIELDS,
   THREAD_OUTPUT_FIELDS,
+  RUN_FIELDS,
+  RUN_OUTPUT_FIELDS,
+  RUN_EVENTS_KEPT,
   type FieldPolicy,
   type OnBlocked,
   type ThreadMode,

@@ -1,7 +1,7 @@
 /**
  * The `acp` provider plugin's implementation: Pulumi's provider interface
  * (`@pulumi/pulumi/provider`) over the provider core, and the TaskGraph component through
- * `construct`. Resources are `acp:index:Task` and `acp:index:TaskThread`, with the inputs,
+ * `construct`. Resources are `acp:index:Task`, `acp:index:TaskThread` and `acp:index:AgentRun`, with the inputs,
  * outputs, defaults and errors of the dynamic resources.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -18,6 +18,7 @@ type Props = Record<string, unknown>;
 const KINDS: Record<string, ProviderKind> = {
   [TYPE_TOKENS.task]: "task",
   [TYPE_TOKENS.taskThread]: "taskThread",
+  [TYPE_TOKENS.agentRun]: "agentRun",
 };
 
 /** The parts of a URN (`urn:pulumi:<stack>::<project>::<parent types$type>::<name>`). */

@@ -5,11 +5,14 @@
  * committed copy (schema.json, for review) or the core's behaviour disagree with it.
  */
 import { z } from "zod";
-import { Task as ApiTask, Thread as ApiThread } from "../client/schemas";
+import { Run as ApiRun, Task as ApiTask, Thread as ApiThread } from "../client/schemas";
 import { DEFAULTS, ENV } from "../client/config";
 import { VERSION } from "../client/version";
 import {
+  AgentRunInputs,
   CONFIG_KEYS,
+  RUN_EVENTS_KEPT,
+  RUN_FIELDS,
   TASK_FIELDS,
   TaskInputs,
   THREAD_FIELDS,
@@ -43,6 +46,7 @@ type JsonSchema = {
 export const TYPE_TOKENS = {
   task: "acp:index:Task",
   taskThread: "acp:index:TaskThread",
+  agentRun: "acp:index:AgentRun",
   taskGraph: "acp:index:TaskGraph",
 } as const;
 
@@ -147,6 +151,7 @@ function configSpec(): Record<string, PropertySpec> {
 export function packageSchema(version: string) {
   const task = resourceSpec(TASK_FIELDS, TaskInputs, ApiTask);
   const thread = resourceSpec(THREAD_FIELDS, TaskThreadInputs, ApiThread);
+  const run = resourceSpec(RUN_FIELDS, AgentRunInputs, ApiRun);
   const config = configSpec();
   const taskProps = (omit: string[]) =>
     Object.fromEntries(Object.entries(task.inputProperties).filter(([k]) => !omit.includes(k)));
@@ -204,6 +209,10 @@ export function packageSchema(version: string) {
         description:
           "A thread in which an agent works on a task. Its id is the thread's id. Import with <taskId>/<threadId>.",
         ...thread,
+      },
+      [TYPE_TOKENS.agentRun]: {
+        description: `An agent runtime run (POST /v1/servers/{serverId}/runs): the agent runs once, when the resource is created, and again only when an input that replaces it changes (triggers, for one) or the run failed. The API cannot change or delete a run: changing its title or metadata replaces it, and delete forgets it (the run stays on its server). Outputs keep the last ${RUN_EVENTS_KEPT} events. Its id is the run's id. Import with <serverId>/<runId>.`,
+        ...run,
       },
       [TYPE_TOKENS.taskGraph]: {
         isComponent: true,
