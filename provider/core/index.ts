@@ -58,7 +58,8 @@ export type ProviderKind = "task" | "taskThread" | "agentRun";
  * The core's choke point: every operation of `impl` (check, diff, create, read, update,
  * delete), through either front door, raises its errors only after {@link redactError} has
  * taken the provider's secrets out of them — a partial create's `id` and every other field
- * stay.
+ * stay — and with a partial create's or update's message as its `reasons`: the engine shows
+ * only those of an error that carries an `id` ("resource init failed" otherwise).
  */
 function redacting<T extends object>(impl: T): T {
   return new Proxy(impl, {
@@ -70,15 +71,24 @@ function redacting<T extends object>(impl: T): T {
           const result = (value as (...a: unknown[]) => unknown).apply(target, args);
           return result instanceof Promise
             ? result.catch((err: unknown) => {
-                throw redactError(err, providerSecrets());
+                throw withReasons(redactError(err, providerSecrets()));
               })
             : result;
         } catch (err) {
-          throw redactError(err, providerSecrets());
+          throw withReasons(redactError(err, providerSecrets()));
         }
       };
     },
   });
+}
+
+/** A partial create's or update's message as the reasons the engine shows (see redacting). */
+function withReasons(err: unknown): unknown {
+  const partial = err as { id?: unknown; message?: unknown; reasons?: unknown };
+  if (err instanceof Error && partial.id && partial.reasons === undefined) {
+    partial.reasons = [err.message];
+  }
+  return err;
 }
 
 const implementations = {

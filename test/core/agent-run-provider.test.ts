@@ -284,6 +284,8 @@ describe("AgentRun create, read, update and delete", () => {
     expect(err.message).toContain(`agent run ${err.id} on server srv_1 failed`);
     expect(err.message).toContain("the emulator's agent is set to fail");
     expect(err.message).toMatch(/next pulumi up runs it again because it failed/);
+    // What the engine shows of a partial create: its reasons.
+    expect((err as { reasons?: string[] }).reasons).toEqual([err.message]);
     expect(err.properties).toMatchObject({ status: "failed", error: expect.any(String) });
     expect(serverRuns()).toBe(1);
 
