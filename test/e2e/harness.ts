@@ -206,7 +206,13 @@ export class Harness {
    * plugin's (`acp:index:Task`).
    */
   async stateResources(
-    type: "acp:Task" | "acp:TaskThread" | "acp:index:Task" | "acp:index:TaskThread",
+    type:
+      | "acp:Task"
+      | "acp:TaskThread"
+      | "acp:AgentRun"
+      | "acp:index:Task"
+      | "acp:index:TaskThread"
+      | "acp:index:AgentRun",
   ): Promise<Array<StateResource>> {
     const { resources } = await this.exportState();
     const token = type.startsWith("acp:index:") ? type : `pulumi-nodejs:dynamic/${type}`;
