@@ -11,7 +11,7 @@ import { resolveAgent, runAgent, type AgentOptions, type ResolvedAgent } from ".
 import { ApiError, errors, parseBody, toApiError } from "./errors";
 import { FAULT_HEADER, FaultInjector, ServerFaultsSchema, type ServerFaults } from "./faults";
 import { Router } from "./router";
-import { resumeAsyncRuns, runRoutes } from "./routes/runs";
+import { releaseHeldRuns, resumeAsyncRuns, runRoutes } from "./routes/runs";
 import { taskRoutes } from "./routes/tasks";
 import { threadRoutes } from "./routes/threads";
 import type { AgentExecutionKind, EmulatorState, RouteHandler, RouteResponse } from "./state";
@@ -37,8 +37,16 @@ export interface EmulatorOptions extends ApiVariantOptions {
   dataFile?: string;
   /** Seed of the fault RNG: the same seed gives the same fault sequence. Default 1. */
   seed?: number;
-  /** Background progress of async runs: ms queued, then ms running. Defaults 50 and 100. */
-  asyncRun?: { queuedMs?: number; runningMs?: number };
+  /**
+   * Background progress of async runs: ms queued, then ms running (defaults 50 and 100); `hold`
+   * (default false) keeps every async run `running` until `holdAsyncRuns(false)`.
+   */
+  asyncRun?: { queuedMs?: number; runningMs?: number; hold?: boolean };
+  /**
+   * The agent runtime servers that exist: `POST /v1/servers/{serverId}/runs` on any other id is
+   * a 404 naming it. Default: every server id exists.
+   */
+  servers?: string[];
 }
 
 /** Counters since start or the last `resetStats()`. */
@@ -102,6 +110,11 @@ export interface Emulator {
   /** Sets the account budget, in USD. */
   setBudget(usd: number): void;
   setAgent(agent: AgentOptions | undefined): void;
+  /**
+   * `true`: async runs that would end stay `running` from now on. `false`: the runs held end
+   * now (the agent runs then, with its current settings), and later ones end on their timers.
+   */
+  holdAsyncRuns(hold: boolean): void;
   /** The last 10,000 /v1 requests (reserved paths are not logged). */
   readonly log: RequestLogEntry[];
 }
@@ -248,7 +261,10 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     asyncRun: {
       queuedMs: options.asyncRun?.queuedMs ?? 50,
       runningMs: options.asyncRun?.runningMs ?? 100,
+      hold: options.asyncRun?.hold ?? false,
+      held: new Set(),
     },
+    servers: options.servers ? new Set(options.servers) : undefined,
     schedule(ms, fn) {
       if (closed) return;
       const timer = setTimeout(() => {
@@ -570,6 +586,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     reset() {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
+      state.asyncRun.held.clear();
       inFlight.clear();
       state.deletedTaskIds.clear();
       store.clear(options.budget ?? 100);
@@ -582,6 +599,10 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     },
     setAgent(a) {
       agent = resolveAgent(a);
+    },
+    holdAsyncRuns(hold) {
+      state.asyncRun.hold = hold;
+      if (!hold) releaseHeldRuns(state);
     },
   };
   return emulator;

@@ -19,8 +19,13 @@ export interface EmulatorState {
    * (every execution of the agent goes through here).
    */
   execute(kind: AgentExecutionKind, prompt: string, agent: ResolvedAgent): AgentResult;
-  /** Background progress of async runs, in ms. */
-  readonly asyncRun: { queuedMs: number; runningMs: number };
+  /**
+   * Background progress of async runs, in ms. While `hold` is true an async run that would end
+   * stays `running` (its id in `held`) until the emulator's `holdAsyncRuns(false)`.
+   */
+  readonly asyncRun: { queuedMs: number; runningMs: number; hold: boolean; held: Set<string> };
+  /** The agent runtime servers that exist; undefined: every server id exists. */
+  readonly servers: ReadonlySet<string> | undefined;
   /** Runs `fn` after `ms`, on an unref'd timer that `close()` clears. */
   schedule(ms: number, fn: () => void): void;
   /** Resolves after `ms` (unref'd timer). */

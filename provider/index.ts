@@ -1,11 +1,12 @@
 /**
  * pulumi-acp: Pulumi resources for the ACP agent platform (tasks, their dependencies and the
- * threads agents work in), and the typed ACP API client they are built on.
+ * threads agents work in, the agent runs that set environments up), and the typed ACP API client they are built on.
  */
 export * from "./client";
 export { Task, type TaskArgs } from "./dynamic/task";
 export { TaskThread, type TaskThreadArgs } from "./dynamic/task-thread";
 export { Thread, type ThreadArgs } from "./dynamic/thread";
+export { AgentRun, type AgentRunArgs } from "./dynamic/agent-run";
 export {
   CONFIG_KEYS,
   TASK_FIELDS,
@@ -14,6 +15,9 @@ export {
   THREAD_OUTPUT_FIELDS,
   THREAD_RESOURCE_FIELDS,
   THREAD_RESOURCE_OUTPUT_FIELDS,
+  RUN_FIELDS,
+  RUN_OUTPUT_FIELDS,
+  RUN_EVENTS_KEPT,
   type FieldPolicy,
   type OnBlocked,
   type ThreadMode,

@@ -55,6 +55,23 @@ function complete(state: EmulatorState, runId: string): void {
   state.store.putRun({ ...record, run, events });
 }
 
+/** Ends an async run, unless async runs are held: then it stays running until released. */
+function end(state: EmulatorState, runId: string): void {
+  if (state.asyncRun.hold) {
+    state.asyncRun.held.add(runId);
+    return;
+  }
+  complete(state, runId);
+  state.store.flush();
+}
+
+/** Ends the async runs held back while `asyncRun.hold` was true. */
+export function releaseHeldRuns(state: EmulatorState): void {
+  const held = [...state.asyncRun.held];
+  state.asyncRun.held.clear();
+  for (const runId of held) end(state, runId);
+}
+
 /** Moves a queued async run to running, then to its end, on background timers. */
 function progress(state: EmulatorState, runId: string): void {
   const toRunning = () => {
@@ -68,17 +85,11 @@ function progress(state: EmulatorState, runId: string): void {
       run: { ...record.run, status: "running", threadStatus: "running" } as StoredRun,
     });
     state.store.flush();
-    state.schedule(state.asyncRun.runningMs, () => {
-      complete(state, runId);
-      state.store.flush();
-    });
+    state.schedule(state.asyncRun.runningMs, () => end(state, runId));
   };
   const record = state.store.getRun(runId);
   if (record?.run.status === "running") {
-    state.schedule(state.asyncRun.runningMs, () => {
-      complete(state, runId);
-      state.store.flush();
-    });
+    state.schedule(state.asyncRun.runningMs, () => end(state, runId));
   } else state.schedule(state.asyncRun.queuedMs, toRunning);
 }
 
@@ -99,6 +110,9 @@ export function runRoutes(state: EmulatorState): RouteHandlers {
       const options = parseBody(RunCreateParams, body ?? {});
       const input = options.content ?? options.prompt;
       if (input === undefined) throw errors.validation("content", "content or prompt is required");
+      if (state.servers && !state.servers.has(params.serverId)) {
+        throw errors.notFound(`server ${params.serverId} not found`);
+      }
       const agent = state.agent();
       const cost = charge(store, agent);
       const mode = options.mode ?? "sync";

@@ -24,9 +24,27 @@ export function implementation(kind: ProviderKind) {
       return core.check(olds, inputs);
     },
     diff: (id: string, olds: Props, news: Props) => core.diff(id, olds as never, news as never),
-    create: (inputs: Props) => core.create(inputs as never),
+    create: (inputs: Props) => withProvider(core.create(inputs as never), inputs),
     read: (id: string, props?: Props) => core.read(id, props),
-    update: (id: string, olds: Props, news: Props) => core.update(id, olds as never, news as never),
+    update: (id: string, olds: Props, news: Props) =>
+      withProvider(core.update(id, olds as never, news as never), news),
     delete: (id: string) => core.delete(id),
   } satisfies pulumi.dynamic.ResourceProvider;
+}
+
+/**
+ * A partial create or update (an error carrying `id` and `properties`, which the engine records)
+ * keeps the serialized provider in its outputs, as a success does: the engine runs the provider
+ * it finds in the recorded outputs to delete the resource.
+ */
+async function withProvider<T>(result: Promise<T>, inputs: Props): Promise<T> {
+  try {
+    return await result;
+  } catch (err) {
+    const partial = err as { id?: unknown; properties?: Props };
+    if (partial?.id && partial.properties && partial.properties.__provider === undefined) {
+      partial.properties.__provider = inputs.__provider;
+    }
+    throw err;
+  }
 }

@@ -1,8 +1,8 @@
 /**
  * The `acp` provider plugin's implementation: Pulumi's provider interface
  * (`@pulumi/pulumi/provider`) over the provider core, and the TaskGraph component through
- * `construct`. Resources are `acp:index:Task`, `acp:index:TaskThread` and `acp:index:Thread`,
- * with the inputs, outputs, defaults and errors of the dynamic resources.
+ * `construct`. Resources are `acp:index:Task`, `acp:index:TaskThread`, `acp:index:Thread` and
+ * `acp:index:AgentRun`, with the inputs, outputs, defaults and errors of the dynamic resources.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as provider from "@pulumi/pulumi/provider";
@@ -19,6 +19,7 @@ const KINDS: Record<string, ProviderKind> = {
   [TYPE_TOKENS.task]: "task",
   [TYPE_TOKENS.taskThread]: "taskThread",
   [TYPE_TOKENS.thread]: "thread",
+  [TYPE_TOKENS.agentRun]: "agentRun",
 };
 
 /** The parts of a URN (`urn:pulumi:<stack>::<project>::<parent types$type>::<name>`). */

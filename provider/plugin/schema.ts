@@ -5,11 +5,14 @@
  * committed copy (schema.json, for review) or the core's behaviour disagree with it.
  */
 import { z } from "zod";
-import { Task as ApiTask, Thread as ApiThread } from "../client/schemas";
+import { Run as ApiRun, Task as ApiTask, Thread as ApiThread } from "../client/schemas";
 import { DEFAULTS, ENV } from "../client/config";
 import { VERSION } from "../client/version";
 import {
+  AgentRunInputs,
   CONFIG_KEYS,
+  RUN_EVENTS_KEPT,
+  RUN_FIELDS,
   TASK_FIELDS,
   TaskInputs,
   THREAD_FIELDS,
@@ -46,6 +49,7 @@ export const TYPE_TOKENS = {
   task: "acp:index:Task",
   taskThread: "acp:index:TaskThread",
   thread: "acp:index:Thread",
+  agentRun: "acp:index:AgentRun",
   taskGraph: "acp:index:TaskGraph",
 } as const;
 
@@ -151,6 +155,7 @@ export function packageSchema(version: string) {
   const task = resourceSpec(TASK_FIELDS, TaskInputs, ApiTask);
   const thread = resourceSpec(THREAD_FIELDS, TaskThreadInputs, ApiThread);
   const standaloneThread = resourceSpec(THREAD_RESOURCE_FIELDS, ThreadInputs, ApiThread);
+  const run = resourceSpec(RUN_FIELDS, AgentRunInputs, ApiRun);
   const config = configSpec();
   const taskProps = (omit: string[]) =>
     Object.fromEntries(Object.entries(task.inputProperties).filter(([k]) => !omit.includes(k)));
@@ -213,6 +218,10 @@ export function packageSchema(version: string) {
         description:
           "A conversation thread (POST /v1/threads) whose first message, when set, the agent runs as the thread is created. Its id is the thread's id. Import with the thread's id: pulumi import acp:index:Thread NAME thr_123.",
         ...standaloneThread,
+      },
+      [TYPE_TOKENS.agentRun]: {
+        description: `An agent runtime run (POST /v1/servers/{serverId}/runs): the agent runs once, when the resource is created, and again only when an input that replaces it changes (triggers, for one) or the run failed. The API cannot change or delete a run: changing its title or metadata replaces it, and delete forgets it (the run stays on its server). Outputs keep the last ${RUN_EVENTS_KEPT} events. Its id is the run's id. Import with <serverId>/<runId>.`,
+        ...run,
       },
       [TYPE_TOKENS.taskGraph]: {
         isComponent: true,

@@ -210,9 +210,11 @@ export class Harness {
       | "acp:Task"
       | "acp:TaskThread"
       | "acp:Thread"
+      | "acp:AgentRun"
       | "acp:index:Task"
       | "acp:index:TaskThread"
-      | "acp:index:Thread",
+      | "acp:index:Thread"
+      | "acp:index:AgentRun",
   ): Promise<Array<StateResource>> {
     const { resources } = await this.exportState();
     const token = type.startsWith("acp:index:") ? type : `pulumi-nodejs:dynamic/${type}`;

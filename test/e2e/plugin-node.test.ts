@@ -16,6 +16,8 @@ describe("the acp plugin from a Node.js program", () => {
   let h: Harness;
   let api: AcpClient;
   let ids: Record<string, string>;
+  /** The thread backing the AgentRun: the run is forgotten, not deleted, so it stays. */
+  let agentRunThreadId: string;
 
   const base: Record<string, TaskSpec> = {
     design: { title: "Design the API", priority: "high", projectId: "proj_a", metadata: { a: 1 } },
@@ -136,15 +138,28 @@ describe("the acp plugin from a Node.js program", () => {
         content: "Plan the sprint",
         triggers: ["r1"],
       });
+      const setup = new PluginResource("acp:index:AgentRun", "sandbox-setup", {
+        serverId: "srv_sandbox",
+        prompt: "Prepare the sandbox",
+        mode: "async",
+        pollIntervalSeconds: 0.1,
+        triggers: ["r1"],
+      });
       return {
         taskIds: graph.taskIds,
         threadIds: graph.threadIds,
         runId: run.id,
         kickoffId: kickoff.id,
+        agentRunId: setup.id,
         mermaid: graph.mermaid,
       };
     });
     const up = await h.up();
+    const agentRun = h.emulator.snapshot().runs.find((r) => r.id === up.outputs.agentRunId);
+    expect(agentRun).toMatchObject({ serverId: "srv_sandbox", status: "completed" });
+    agentRunThreadId = agentRun?.threadId as string;
+    expect(h.emulator.stats().agentExecutions.serverRun).toBe(1);
+    expect(await h.stateResources("acp:index:AgentRun")).toHaveLength(1);
     const taskIds = up.outputs.taskIds as Record<string, string>;
     const threadIds = up.outputs.threadIds as Record<string, string>;
     expect(byId(taskIds.work)).toMatchObject({
@@ -173,6 +188,7 @@ describe("the acp plugin from a Node.js program", () => {
     await expectNoChanges();
     expect(changesOf((await h.refresh()).summary)).toEqual({});
     expect(h.emulator.stats().agentExecutions.threadContent).toBe(1);
+    expect(h.emulator.stats().agentExecutions.serverRun).toBe(1);
   });
 
   it("reports a bad input naming the resource and the field", async () => {
@@ -220,7 +236,8 @@ describe("the acp plugin from a Node.js program", () => {
       await h.destroy();
       expect(store()).toEqual([]);
       expect(second.snapshot().tasks).toEqual([]);
-      expect(h.emulator.snapshot().threads).toEqual([]);
+      expect(h.emulator.snapshot().threads.map((t) => t.id)).toEqual([agentRunThreadId]);
+      expect(h.emulator.snapshot().runs).toHaveLength(1);
     });
   });
 });

@@ -9,7 +9,7 @@ import { taskGraph, type TaskSpec } from "./programs";
 /** A resource of the plugin by type token: inputs as given, outputs read by name. */
 export class PluginResource extends pulumi.CustomResource {
   constructor(
-    type: "acp:index:Task" | "acp:index:TaskThread" | "acp:index:Thread",
+    type: "acp:index:Task" | "acp:index:TaskThread" | "acp:index:Thread" | "acp:index:AgentRun",
     name: string,
     args: Record<string, unknown>,
     opts?: pulumi.CustomResourceOptions,

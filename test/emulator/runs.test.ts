@@ -1,5 +1,5 @@
 import { RunEnvelope } from "../../provider/client/schemas";
-import { useEmulator } from "./helpers";
+import { start, useEmulator } from "./helpers";
 
 const h = useEmulator({ budget: 1, asyncRun: { queuedMs: 100, runningMs: 150 } });
 
@@ -82,5 +82,46 @@ describe("/v1/servers/:serverId/runs", () => {
     expect(answer.status).toBe(201);
     expect(answer.body.run).toMatchObject({ status: "failed", threadStatus: "failed" });
     expect(answer.body.run.error).toEqual(expect.any(String));
+  });
+});
+
+describe("agent runtime servers and held async runs", () => {
+  it("answers 404 naming the server when `servers` does not list it, running nothing", async () => {
+    const s = await start({ servers: ["srv_known"] });
+    try {
+      const unknown = await s.call("POST", "/v1/servers/srv_other/runs", { content: "x" });
+      expect(unknown.status).toBe(404);
+      expect(unknown.body.message).toContain("srv_other");
+      const known = await s.call("POST", "/v1/servers/srv_known/runs", { content: "x" });
+      expect(known.status).toBe(201);
+      expect(s.emulator.stats().agentExecutions.serverRun).toBe(1);
+      expect(s.emulator.snapshot().runs).toHaveLength(1);
+    } finally {
+      await s.emulator.close();
+    }
+  });
+
+  it("keeps held async runs running until released, then runs the agent once", async () => {
+    const s = await start({ asyncRun: { queuedMs: 1, runningMs: 1, hold: true } });
+    try {
+      const { run } = (
+        await s.call("POST", "/v1/servers/srv_1/runs", { content: "x", mode: "async" })
+      ).body;
+      const path = `/v1/servers/srv_1/runs/${run.id}`;
+      let status = "queued";
+      while (status === "queued") {
+        await new Promise((r) => setTimeout(r, 10));
+        status = (await s.call("GET", path)).body.run.status;
+      }
+      // Unheld, a 1 ms run would have ended long before this second look.
+      await new Promise((r) => setTimeout(r, 50));
+      expect((await s.call("GET", path)).body.run.status).toBe("running");
+      expect(s.emulator.stats().agentExecutions.serverRun).toBe(0);
+      s.emulator.holdAsyncRuns(false);
+      expect((await s.call("GET", path)).body.run.status).toBe("completed");
+      expect(s.emulator.stats().agentExecutions.serverRun).toBe(1);
+    } finally {
+      await s.emulator.close();
+    }
   });
 });

@@ -12,6 +12,7 @@ import {
   TASK_INPUT_FIELDS,
   THREAD_FIELDS,
   THREAD_RESOURCE_FIELDS,
+  RUN_FIELDS,
   type FieldTable,
   type ProviderKind,
 } from "../../provider/core";
@@ -32,10 +33,22 @@ const MINIMAL: Record<ProviderKind, Record<string, unknown>> = {
   task: { title: "t" },
   taskThread: { taskId: "task_1", mode: "run" },
   thread: {},
+  agentRun: { serverId: "srv_1", prompt: "go" },
 };
 
 /** Whether a kind has inputs with listed values (an enum), which the schema's docs list. */
-const HAS_ENUMS: Record<ProviderKind, boolean> = { task: true, taskThread: true, thread: false };
+const HAS_ENUMS: Record<ProviderKind, boolean> = {
+  task: true,
+  taskThread: true,
+  thread: false,
+  agentRun: true,
+};
+
+/**
+ * Inputs of which check requires one or the other: check reports the first missing, but the
+ * schema (which cannot say "one of") requires neither.
+ */
+const ONE_OF: Partial<Record<ProviderKind, string[]>> = { agentRun: ["prompt"] };
 
 /** A value of another type than the schema declares. */
 function wrongValue(spec: Spec): unknown {
@@ -60,6 +73,7 @@ describe.each([
   ["task", TYPE_TOKENS.task, TASK_FIELDS],
   ["taskThread", TYPE_TOKENS.taskThread, THREAD_FIELDS],
   ["thread", TYPE_TOKENS.thread, THREAD_RESOURCE_FIELDS],
+  ["agentRun", TYPE_TOKENS.agentRun, RUN_FIELDS],
 ] as Array<[ProviderKind, string, FieldTable]>)("%s schema", (kind, token, table) => {
   const spec = resources[token];
   const core = providerCore(kind);
@@ -77,8 +91,12 @@ describe.each([
 
   it("requires exactly the inputs whose absence check reports", async () => {
     const reported = new Set((await failures({})).map((f) => f.property));
+    const oneOf = ONE_OF[kind] ?? [];
+    for (const field of oneOf) expect(reported).toContain(field);
     expect(new Set(spec.requiredInputs ?? [])).toEqual(
-      new Set(Object.keys(spec.inputProperties).filter((f) => reported.has(f))),
+      new Set(
+        Object.keys(spec.inputProperties).filter((f) => reported.has(f) && !oneOf.includes(f)),
+      ),
     );
     expect(await failures(MINIMAL[kind])).toEqual([]);
   });
@@ -119,8 +137,9 @@ describe("package schema", () => {
     expect(committed).toBe(schemaText());
   });
 
-  it("declares the resources Task, TaskThread and Thread, and the component TaskGraph", () => {
+  it("declares the resources Task, TaskThread, Thread and AgentRun, and the component TaskGraph", () => {
     expect(Object.keys(schema.resources).sort()).toEqual([
+      "acp:index:AgentRun",
       "acp:index:Task",
       "acp:index:TaskGraph",
       "acp:index:TaskThread",

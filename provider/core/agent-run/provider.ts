@@ -1,0 +1,391 @@
+/**
+ * The AgentRun provider core: an agent runtime run (`POST /v1/servers/{serverId}/runs`), waited
+ * for until it has ended, for both front doors. Its field knowledge comes from the table in
+ * ./fields.ts.
+ *
+ * A run is paid work that the API can neither change nor delete, so the provider takes care that
+ * it runs exactly when the program says: a create's Idempotency-Key is stable for the resource and
+ * its inputs (a lost answer, even to a killed engine, is answered with the run it started); a run
+ * that has been accepted is always recorded, whatever happens after (failure, timeout, a lost
+ * poll); a recorded run that has not ended is waited for again, never started again; only a run
+ * that failed or was cancelled is run again, by the next update.
+ */
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import {
+  AcpTimeoutError,
+  Id,
+  Metadata,
+  NotFoundError,
+  RunMode,
+  TERMINAL_RUN_STATUSES,
+  type RunCreateParams,
+  type RunEnvelope,
+} from "../../client";
+import { acpClient } from "../settings";
+import { canonicalJson, containsUnknown, definedOnly, stableKey, UNKNOWN } from "../compare";
+import { checkFailures, describeError } from "../errors";
+import { diffFields, fieldsWhere, type FieldPolicy } from "../fields";
+import type {
+  CheckFailure,
+  CheckResult,
+  CreateResult,
+  DiffResult,
+  ReadResult,
+  UpdateResult,
+} from "../types";
+import {
+  DEFAULT_RUN_POLL_INTERVAL_SECONDS,
+  DEFAULT_RUN_WAIT_TIMEOUT_SECONDS,
+  RUN_EVENTS_KEPT,
+  RUN_FIELDS,
+  RUN_INPUT_FIELDS,
+} from "./fields";
+
+const POLICIES: Readonly<Record<string, FieldPolicy>> = RUN_FIELDS;
+/** Inputs kept in the state only: the API cannot return them. */
+const STATE_INPUTS = fieldsWhere(RUN_FIELDS, (p) => p.input && p.source === "state");
+/** API inputs recorded as the program gave them, when it gave them. */
+const ECHOED_INPUTS = fieldsWhere(RUN_FIELDS, (p) => p.input && p.echo === true);
+/** Statuses of a run that has ended and failed: the next update runs it again. */
+const FAILED_STATUSES: readonly string[] = ["failed", "cancelled"];
+
+const nonEmptyPrompt = z
+  .string()
+  .refine((s) => s.trim() !== "", { error: "must not be empty: say what the agent should do" });
+
+/** An AgentRun's inputs. Strict: a misspelt property is reported. */
+export const AgentRunInputs = z.strictObject({
+  serverId: z
+    .string({ error: "is required: the id of the agent runtime server that executes the run" })
+    .pipe(Id),
+  prompt: nonEmptyPrompt.optional(),
+  content: nonEmptyPrompt.optional(),
+  title: z.string().optional(),
+  mode: RunMode.optional(),
+  metadata: Metadata.optional(),
+  waitTimeoutSeconds: z.number().finite().min(0, { error: "must be 0 or more seconds" }).optional(),
+  pollIntervalSeconds: z
+    .number()
+    .finite()
+    .positive({ error: "must be more than 0 seconds" })
+    .optional(),
+  triggers: z.array(z.unknown(), { error: "must be a list (any JSON values)" }).optional(),
+});
+
+/** An AgentRun's inputs as the engine hands them over (after check). */
+export type AgentRunProviderInputs = z.infer<typeof AgentRunInputs> & {
+  /** `<project>/<stack>/<resource name>`: makes the create's idempotency key stable. */
+  __acpKey?: string;
+};
+
+/**
+ * Exactly one of prompt and content: the API's two names for the run's input. Checked apart from
+ * the schema, so that it is reported beside the other failures.
+ */
+function promptFailures(v: Record<string, unknown>): CheckFailure[] {
+  if (v.prompt !== undefined && v.content !== undefined) {
+    return [
+      {
+        property: "content",
+        reason:
+          "an AgentRun takes prompt or content, not both (they are the API's two names for the run's input): remove one of them",
+      },
+    ];
+  }
+  if (v.prompt === undefined && v.content === undefined) {
+    return [
+      {
+        property: "prompt",
+        reason: "is required: an AgentRun needs prompt (or content), what the agent should do",
+      },
+    ];
+  }
+  return [];
+}
+
+/** What check accepts: the inputs and the resource's key (see AgentRunProviderInputs.__acpKey). */
+const AgentRunCheckSchema = AgentRunInputs.extend({ __acpKey: z.string().optional() });
+
+const isTerminal = (status: unknown) =>
+  TERMINAL_RUN_STATUSES.includes(status as (typeof TERMINAL_RUN_STATUSES)[number]);
+
+/** The run's outputs: its fields, its last events, and the inputs the API cannot return. */
+function runOutputs(
+  env: RunEnvelope,
+  inputs: Partial<AgentRunProviderInputs>,
+): Record<string, unknown> {
+  const outs: Record<string, unknown> = { ...definedOnly(env.run) };
+  delete outs.id;
+  outs.events = (env.events ?? []).slice(-RUN_EVENTS_KEPT).map((e) => definedOnly(e));
+  const given = inputs as Record<string, unknown>;
+  for (const field of STATE_INPUTS) {
+    const value = given[field] ?? POLICIES[field].default;
+    if (value !== undefined) outs[field] = value;
+    else delete outs[field];
+  }
+  for (const field of ECHOED_INPUTS) {
+    if (given[field] !== undefined) outs[field] = given[field];
+  }
+  return outs;
+}
+
+/** The recorded inputs among the outputs of a run (unknowns left out). */
+function pickInputs(props: Record<string, unknown>): Partial<AgentRunProviderInputs> {
+  const out: Record<string, unknown> = {};
+  for (const key of RUN_INPUT_FIELDS)
+    if (props[key] !== undefined && props[key] !== UNKNOWN) out[key] = props[key];
+  return out as Partial<AgentRunProviderInputs>;
+}
+
+/** The run-create body of these inputs. */
+function createBody(inputs: AgentRunProviderInputs): RunCreateParams {
+  return definedOnly({
+    prompt: inputs.prompt,
+    content: inputs.content,
+    title: inputs.title,
+    mode: inputs.mode ?? RUN_FIELDS.mode.default,
+    metadata: inputs.metadata,
+  }) as RunCreateParams;
+}
+
+/** A run that was accepted: raised so that the engine records it (a partial create or update). */
+function recorded(
+  err: Error,
+  runId: string,
+  env: RunEnvelope,
+  inputs: Partial<AgentRunProviderInputs>,
+): Error {
+  return Object.assign(err, { id: runId, properties: runOutputs(env, inputs) });
+}
+
+/** The error of a run that failed or was cancelled: the run's own error, and what happens next. */
+function failure(serverId: string, runId: string, env: RunEnvelope): Error {
+  const what = env.run.status === "cancelled" ? "was cancelled" : "failed";
+  return new Error(
+    `agent run ${runId} on server ${serverId} ${what}: ${env.run.error ?? "no error given"}; it is recorded, and the next pulumi up runs it again because it failed`,
+  );
+}
+
+/** The AgentRun provider's implementation. */
+export class AgentRunProviderImpl {
+  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult> {
+    const known: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(news)) {
+      // A value not known yet is checked as a value of its type: a server id, a prompt, a list.
+      if (!containsUnknown(value)) known[key] = value;
+      else if (key === "triggers") known[key] = [];
+      else if (key === "serverId" || key === "prompt" || key === "content") known[key] = "unknown";
+    }
+    return {
+      inputs: news,
+      failures: [...checkFailures(AgentRunCheckSchema.safeParse(known)), ...promptFailures(known)],
+    };
+  }
+
+  async diff(
+    _id: string,
+    olds: Record<string, unknown>,
+    news: AgentRunProviderInputs & Record<string, unknown>,
+  ): Promise<DiffResult> {
+    // An imported run has no record of how it was made: it takes the program's, instead of
+    // being run again for them.
+    const recordedOlds = olds.mode === undefined ? { ...olds, ...importedSettings(news) } : olds;
+    const { replaces, changed } = diffFields(RUN_FIELDS, recordedOlds, news);
+    // A run that failed or was cancelled is run again by the next update, because it failed.
+    if (FAILED_STATUSES.includes(olds.status as string) && replaces.length === 0)
+      replaces.push("status");
+    // A run recorded before it ended is waited for by update, never started again.
+    const unfinished = olds.status !== undefined && !isTerminal(olds.status);
+    return {
+      changes: replaces.length + changed.length > 0 || unfinished,
+      replaces,
+      deleteBeforeReplace: false,
+    };
+  }
+
+  /**
+   * Starts the run and waits for it to end. `resourceKey` stands in for an `__acpKey` input where
+   * the front door knows the resource's name without one (the plugin's URN).
+   */
+  async create(
+    inputs: AgentRunProviderInputs,
+    context: { resourceKey?: string } = {},
+  ): Promise<CreateResult> {
+    const client = acpClient();
+    const { serverId } = inputs;
+    const resourceKey = inputs.__acpKey ?? context.resourceKey;
+    const body = createBody(inputs);
+    const doing = `starting an agent run on server ${serverId}`;
+    // Stable for this resource and these inputs: a create whose answer was lost, even to a
+    // killed engine, is answered with the run it started instead of running the agent again.
+    let idempotencyKey = resourceKey
+      ? stableKey("pulumi-acp-run-", 40, [
+          resourceKey,
+          serverId,
+          canonicalJson(body),
+          canonicalJson(inputs.triggers ?? null),
+        ])
+      : `pulumi-acp-run-${randomUUID()}`;
+    for (;;) {
+      let replayed = false;
+      let env: RunEnvelope;
+      try {
+        env = await client.runs.create(serverId, body, {
+          idempotencyKey,
+          onIdempotentReplay: () => (replayed = true),
+        });
+      } catch (err) {
+        if (NotFoundError.isInstance(err)) {
+          throw new Error(
+            `${doing}: the API knows no agent runtime server "${serverId}" (${err.message}); check serverId`,
+          );
+        }
+        throw describeError(err, doing);
+      }
+      const runId = env.run.id as string;
+      env = await this.waitForEnd(serverId, runId, env, inputs);
+      const status = env.run.status as string;
+      if (replayed && FAILED_STATUSES.includes(status)) {
+        // The answer replayed is a run that failed: this create is its re-run. The re-run's key
+        // is derived from the failed run, so a re-run whose answer is lost is replayed in turn.
+        idempotencyKey = stableKey("pulumi-acp-run-", 40, [idempotencyKey, runId]);
+        continue;
+      }
+      if (FAILED_STATUSES.includes(status)) {
+        throw recorded(failure(serverId, runId, env), runId, env, inputs);
+      }
+      return { id: runId, outs: runOutputs(env, inputs) };
+    }
+  }
+
+  /**
+   * The run once it has ended: `env` itself when it has, else polled every pollIntervalSeconds
+   * for up to waitTimeoutSeconds. A run still going then, or one that cannot be read, is raised
+   * with its id and its last known outputs, so that the engine records it.
+   */
+  private async waitForEnd(
+    serverId: string,
+    runId: string,
+    env: RunEnvelope,
+    inputs: Partial<AgentRunProviderInputs>,
+  ): Promise<RunEnvelope> {
+    if (isTerminal(env.run.status)) return env;
+    const client = acpClient();
+    const waitSeconds = inputs.waitTimeoutSeconds ?? DEFAULT_RUN_WAIT_TIMEOUT_SECONDS;
+    const pollSeconds = inputs.pollIntervalSeconds ?? DEFAULT_RUN_POLL_INTERVAL_SECONDS;
+    try {
+      return await client.runs.waitForCompletion(serverId, runId, {
+        timeoutMs: waitSeconds * 1000,
+        pollIntervalMs: pollSeconds * 1000,
+      });
+    } catch (err) {
+      if (!AcpTimeoutError.isInstance(err)) {
+        throw recorded(
+          describeError(err, `waiting for agent run ${runId} on server ${serverId} to end`),
+          runId,
+          env,
+          inputs,
+        );
+      }
+    }
+    let latest = env;
+    try {
+      latest = await client.runs.retrieve(serverId, runId);
+    } catch {
+      // The last answer read stands in: the run is recorded either way.
+    }
+    if (isTerminal(latest.run.status)) return latest;
+    throw recorded(
+      new Error(
+        `agent run ${runId} on server ${serverId} was still ${latest.run.status ?? "going"} after waitTimeoutSeconds (${waitSeconds}s); it is recorded, and the next pulumi up waits for it again instead of starting another: raise waitTimeoutSeconds to wait longer`,
+      ),
+      runId,
+      latest,
+      inputs,
+    );
+  }
+
+  /**
+   * Reads the run. With no recorded state (an import), `id` is `<serverId>/<runId>`: the API
+   * reads a run only under its server.
+   */
+  async read(id: string, props: Record<string, unknown> = {}): Promise<ReadResult> {
+    let runId = id;
+    let recordedProps = props;
+    if (props.serverId === undefined) {
+      const parts = id.split("/");
+      if (parts.length !== 2 || !parts[0] || !parts[1]) {
+        throw new Error(
+          `importing an AgentRun: the id "${id}" is not <serverId>/<runId>; give the server's id and the run's id, e.g. srv_123/run_456`,
+        );
+      }
+      [recordedProps, runId] = [{ serverId: parts[0] }, parts[1]];
+    }
+    const serverId = recordedProps.serverId as string;
+    let env: RunEnvelope;
+    try {
+      env = await acpClient().runs.retrieve(serverId, runId);
+    } catch (err) {
+      if (NotFoundError.isInstance(err)) return { id: "" };
+      throw describeError(err, `reading agent run ${runId} on server ${serverId}`);
+    }
+    const inputs = pickInputs(recordedProps);
+    const outs = runOutputs(env, inputs);
+    // An imported run's mode, prompt and triggers are unknown (see diff): none is recorded.
+    if (recordedProps.mode === undefined) delete outs.mode;
+    // A run cannot change its inputs: they are what the state recorded.
+    return { id: runId, props: outs, inputs };
+  }
+
+  /**
+   * A run recorded before it ended is waited for (see {@link waitForEnd}); otherwise only the
+   * provider's settings changed, which are recorded without a request.
+   */
+  async update(
+    id: string,
+    olds: Record<string, unknown>,
+    news: AgentRunProviderInputs & Record<string, unknown>,
+  ): Promise<UpdateResult> {
+    const serverId = (news.serverId ?? olds.serverId) as string;
+    if (olds.status !== undefined && !isTerminal(olds.status)) {
+      let env: RunEnvelope;
+      try {
+        env = await acpClient().runs.retrieve(serverId, id);
+      } catch (err) {
+        throw describeError(err, `reading agent run ${id} on server ${serverId}`);
+      }
+      env = await this.waitForEnd(serverId, id, env, news);
+      const status = env.run.status as string;
+      if (FAILED_STATUSES.includes(status)) {
+        throw recorded(failure(serverId, id, env), id, env, news);
+      }
+      return { outs: runOutputs(env, news) };
+    }
+    const outs: Record<string, unknown> = { ...olds };
+    delete outs.__provider;
+    delete outs.__acpKey;
+    const given = news as Record<string, unknown>;
+    for (const field of STATE_INPUTS) {
+      const value = given[field] ?? POLICIES[field].default;
+      if (value !== undefined) outs[field] = value;
+      else delete outs[field];
+    }
+    return { outs };
+  }
+
+  /**
+   * Forgets the run: the API has no route that deletes a run, so no request is made and the run
+   * stays on its server.
+   */
+  async delete(_id: string): Promise<void> {}
+}
+
+/** How an imported run was made, and the provider's settings, taken from the program (see diff). */
+function importedSettings(news: Record<string, unknown>): Record<string, unknown> {
+  const settings: Record<string, unknown> = {};
+  for (const field of STATE_INPUTS) {
+    if (field !== "serverId") settings[field] = news[field] ?? POLICIES[field].default;
+  }
+  return settings;
+}

@@ -1,0 +1,186 @@
+/**
+ * AgentRun through the real engine against the emulator: the agent runs exactly when the program
+ * says (created, triggers changed, an input that replaces the run changed, or the run failed),
+ * never on a second up, a refresh or a provider setting; counted by the emulator's `serverRun`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { AgentRun, type AgentRunArgs } from "pulumi-acp";
+import { changesOf, Harness } from "./harness";
+
+jest.setTimeout(600_000);
+
+const SERVER = "srv_sandbox";
+
+/** One AgentRun per name, exporting each run's id, status and output. */
+function program(runs: Record<string, Omit<AgentRunArgs, "serverId">>) {
+  return async () => {
+    const declared = Object.entries(runs).map(
+      ([name, args]) => [name, new AgentRun(name, { serverId: SERVER, ...args })] as const,
+    );
+    return {
+      runs: pulumi.output(
+        Object.fromEntries(
+          declared.map(([name, r]) => [
+            name,
+            { id: r.id, status: r.status, output: r.output, title: r.title },
+          ]),
+        ),
+      ),
+    };
+  };
+}
+
+type RunOutputs = Record<string, { id: string; status: string; output: string; title: string }>;
+
+describe("AgentRun through the engine", () => {
+  let h: Harness;
+  const serverRuns = () => h.emulator.stats().agentExecutions.serverRun;
+  const storedRun = (id: string) => h.emulator.snapshot().runs.find((r) => r.id === id);
+  const failedUp = async () => {
+    const err = await h.up().then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(err).toBeInstanceOf(Error);
+    return String((err as Error).message);
+  };
+  const recordedRun = async (name: string) =>
+    (await h.stateResources("acp:AgentRun")).find((r) => r.urn.endsWith(`::${name}`));
+
+  const runs: Record<string, Omit<AgentRunArgs, "serverId">> = {
+    setup: { prompt: "Install the toolchain", title: "Setup", triggers: ["r1"] },
+    index: { content: "Index the repository", mode: "async", pollIntervalSeconds: 0.1 },
+  };
+  let ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    h = await Harness.create({
+      program: program(runs),
+      emulator: { servers: [SERVER], asyncRun: { queuedMs: 20, runningMs: 50 } },
+    });
+  });
+  afterAll(async () => {
+    await h?.cleanup();
+  });
+
+  it("runs a sync and an async run once each, and records both", async () => {
+    const up = await h.up();
+    expect(changesOf(up.summary)).toEqual({ create: 3 }); // the stack and two runs
+    const out = up.outputs.runs as RunOutputs;
+    ids = { setup: out.setup.id, index: out.index.id };
+    expect(serverRuns()).toBe(2);
+    expect(storedRun(ids.setup)).toMatchObject({ status: "completed", mode: "sync" });
+    expect(storedRun(ids.index)).toMatchObject({ status: "completed", mode: "async" });
+    expect(out.setup).toMatchObject({ status: "completed", title: "Setup" });
+    expect(out.index.status).toBe("completed");
+    expect(out.index.output).toBe(storedRun(ids.index)?.output);
+  });
+
+  it("runs nothing on a second up, a preview or a refresh", async () => {
+    expect(changesOf((await h.preview()).summary)).toEqual({});
+    expect(changesOf((await h.up()).summary)).toEqual({});
+    expect(changesOf((await h.refresh()).summary)).toEqual({});
+    expect(changesOf((await h.up()).summary)).toEqual({});
+    expect(serverRuns()).toBe(2);
+  });
+
+  it("records a changed provider setting without running again", async () => {
+    runs.index = { ...runs.index, waitTimeoutSeconds: 300 };
+    h.setProgram(program(runs));
+    expect(changesOf((await h.up()).summary)).toEqual({ update: 1 });
+    expect(serverRuns()).toBe(2);
+    expect((await recordedRun("index"))?.outputs.waitTimeoutSeconds).toBe(300);
+  });
+
+  it("runs again exactly once when triggers change, and not when they do not", async () => {
+    runs.setup = { ...runs.setup, triggers: ["r2"] };
+    h.setProgram(program(runs));
+    const up = await h.up();
+    expect(changesOf(up.summary)).toEqual({ replace: 1 });
+    const setup = (up.outputs.runs as RunOutputs).setup;
+    expect(setup.id).not.toBe(ids.setup);
+    expect(serverRuns()).toBe(3);
+    // The replaced run is forgotten, not deleted: the API cannot delete runs.
+    expect(storedRun(ids.setup)).toBeDefined();
+    ids.setup = setup.id;
+    expect(changesOf((await h.up()).summary)).toEqual({});
+    expect(serverRuns()).toBe(3);
+  });
+
+  it("replaces a run whose title changes: the API cannot change a run", async () => {
+    runs.index = { ...runs.index, title: "Index, again" };
+    h.setProgram(program(runs));
+    const up = await h.up();
+    expect(changesOf(up.summary)).toEqual({ replace: 1 });
+    const index = (up.outputs.runs as RunOutputs).index;
+    expect(index.id).not.toBe(ids.index);
+    expect(storedRun(index.id)).toMatchObject({ title: "Index, again", status: "completed" });
+    expect(serverRuns()).toBe(4);
+    ids.index = index.id;
+  });
+
+  it("fails up with a failed run's error and records it; the next up runs it again once", async () => {
+    h.emulator.setAgent({ fail: true });
+    h.setProgram(program({ ...runs, flaky: { prompt: "Seed the database" } }));
+    const message = await failedUp();
+    expect(message).toContain("the emulator's agent is set to fail");
+    expect(message).toMatch(/runs it again because it failed/);
+    expect(serverRuns()).toBe(5);
+    const failed = await recordedRun("flaky");
+    expect(failed?.id).toMatch(/^run_/);
+    expect(failed?.outputs.status).toBe("failed");
+    expect(storedRun(failed?.id as string)?.status).toBe("failed");
+
+    h.emulator.setAgent(undefined);
+    const up = await h.up();
+    expect(changesOf(up.summary)).toEqual({ replace: 1 });
+    const flaky = (up.outputs.runs as RunOutputs).flaky;
+    expect(flaky.id).not.toBe(failed?.id);
+    expect(flaky.status).toBe("completed");
+    expect(serverRuns()).toBe(6);
+    expect(changesOf((await h.up()).summary)).toEqual({});
+    expect(serverRuns()).toBe(6);
+  });
+
+  it("records an async run that outlives its wait; the next up waits for it instead of starting another", async () => {
+    h.emulator.holdAsyncRuns(true);
+    const long = { prompt: "Long job", mode: "async" as const, waitTimeoutSeconds: 0 };
+    h.setProgram(program({ ...runs, flaky: { prompt: "Seed the database" }, long }));
+    const message = await failedUp();
+    const recorded = await recordedRun("long");
+    expect(recorded?.id).toMatch(/^run_/);
+    expect(message).toContain(`agent run ${recorded?.id} on server ${SERVER} was still`);
+    expect(message).toMatch(/raise waitTimeoutSeconds/);
+    expect(["queued", "running"]).toContain(recorded?.outputs.status);
+    expect(serverRuns()).toBe(6);
+
+    h.emulator.holdAsyncRuns(false);
+    h.setProgram(
+      program({
+        ...runs,
+        flaky: { prompt: "Seed the database" },
+        long: { ...long, waitTimeoutSeconds: 120, pollIntervalSeconds: 0.1 },
+      }),
+    );
+    const up = await h.up();
+    expect(changesOf(up.summary)).toEqual({ update: 1 });
+    expect((up.outputs.runs as RunOutputs).long).toMatchObject({
+      id: recorded?.id,
+      status: "completed",
+    });
+    expect(h.emulator.snapshot().runs.filter((r) => r.input === "Long job")).toHaveLength(1);
+    expect(serverRuns()).toBe(7);
+    expect(changesOf((await h.up()).summary)).toEqual({});
+  });
+
+  it("destroy forgets the runs: no request, and the runs stay on their server", async () => {
+    const before = h.emulator.snapshot().runs.length;
+    const mark = h.emulator.log.length;
+    const destroyed = await h.destroy();
+    expect(changesOf(destroyed.summary)).toEqual({ delete: 5 }); // four runs and the stack
+    expect(h.emulator.log.slice(mark)).toEqual([]);
+    expect(h.emulator.snapshot().runs).toHaveLength(before);
+    expect(await h.stateResources("acp:AgentRun")).toEqual([]);
+    expect(serverRuns()).toBe(7);
+  });
+});
