@@ -9,7 +9,8 @@ import { loadSprintFile, TaskGraph } from "../components";
 
 /**
  * A Pulumi program that declares the sprint of `sprintFilePath` as one TaskGraph (named after
- * the file's `name`, default "sprint") and exports `taskIds`, `threadIds` and `mermaid`. The
+ * the file's `name`, default "sprint") and exports `taskIds`, `threadIds`, `projectThreadIds`,
+ * `runIds` and `mermaid`. The
  * file is read when the program runs, so every `up` declares what the file says at that time.
  */
 export function sprintProgram(sprintFilePath: string): PulumiFn {
@@ -20,10 +21,14 @@ export function sprintProgram(sprintFilePath: string): PulumiFn {
     const graph = new TaskGraph(sprint.name ?? "sprint", {
       tasks: sprint.tasks,
       defaults: sprint.defaults,
+      threads: sprint.threads,
+      runs: sprint.runs,
     });
     return {
       taskIds: graph.taskIds,
       threadIds: graph.threadIds,
+      projectThreadIds: graph.projectThreadIds,
+      runIds: graph.runIds,
       mermaid: graph.mermaid,
     };
   };

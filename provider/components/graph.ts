@@ -188,12 +188,24 @@ export interface MermaidNode extends GraphNode {
   title: string;
 }
 
+/** A project thread or an agent run of a graph, drawn after the tasks it waits for. */
+export interface MermaidWork {
+  kind: "thread" | "run";
+  key: string;
+  title: string;
+  dependsOn?: readonly string[];
+}
+
 /**
  * A Mermaid `flowchart TD` of the graph: one node per key labelled with its title, and an edge
- * from each dependency to the task that depends on it (work flows downwards). Unknown
- * dependency keys are left out.
+ * from each dependency to the task that depends on it (work flows downwards); then `work`:
+ * project threads (rounded, `th_<key>`) and agent runs (framed, `run_<key>`), each with an edge
+ * from the tasks it waits for. Unknown dependency keys are left out.
  */
-export function toMermaid(nodes: Record<string, MermaidNode>): string {
+export function toMermaid(
+  nodes: Record<string, MermaidNode>,
+  work: readonly MermaidWork[] = [],
+): string {
   const keys = Object.keys(nodes);
   const ids = mermaidIds(keys);
   const lines = ["flowchart TD"];
@@ -203,6 +215,20 @@ export function toMermaid(nodes: Record<string, MermaidNode>): string {
     for (const dep of nodes[key].dependsOn ?? []) {
       const from = ids.get(dep);
       if (from) lines.push(`  ${from} --> ${ids.get(key)}`);
+    }
+  }
+  // Project threads are rounded, runs framed; each after the tasks it waits for.
+  const workIds = new Set<string>(ids.values());
+  for (const item of work) {
+    const base = `${item.kind === "thread" ? "th" : "run"}_${item.key.replace(/[^A-Za-z0-9_]/g, "_")}`;
+    let id = base;
+    for (let n = 2; workIds.has(id); n++) id = `${base}_${n}`;
+    workIds.add(id);
+    const label = escapeMermaidLabel(`${item.kind === "thread" ? "Thread" : "Run"}: ${item.title}`);
+    lines.push(item.kind === "thread" ? `  ${id}(["${label}"])` : `  ${id}[["${label}"]]`);
+    for (const dep of item.dependsOn ?? []) {
+      const from = ids.get(dep);
+      if (from) lines.push(`  ${from} --> ${id}`);
     }
   }
   return lines.join("\n");

@@ -1,6 +1,7 @@
 /**
  * Sprint files: a sprint declared in YAML or JSON, in the shape of {@link TaskGraphArgs}
- * (`defaults` and `tasks` by key, with `dependsOn` and `thread`), validated strictly so that a
+ * (`defaults` and `tasks` by key, with `dependsOn` and `thread`; `threads` and `runs` by key),
+ * validated strictly so that a
  * typo is an error naming the file, the task key and the field, never a silently ignored field.
  */
 import * as fs from "node:fs";
@@ -8,9 +9,21 @@ import * as path from "node:path";
 import { z } from "zod";
 import { parseDocument } from "yaml";
 import { NonBlank } from "../client/schemas";
-import { TaskInputs, THREAD_INPUT_FIELDS, THREAD_MODES, ThreadSettings } from "../core";
+import {
+  AgentRunInputs,
+  TaskInputs,
+  THREAD_INPUT_FIELDS,
+  THREAD_MODES,
+  ThreadInputs,
+  ThreadSettings,
+} from "../core";
 import { closeMatches, graphIssues } from "./graph";
-import type { TaskGraphDefaults, TaskGraphTask } from "./task-graph";
+import type {
+  TaskGraphDefaults,
+  TaskGraphProjectThread,
+  TaskGraphRun,
+  TaskGraphTask,
+} from "./task-graph";
 
 /** A sprint as read from a file: a TaskGraph's args, plus an optional name and description. */
 export interface SprintFile {
@@ -22,6 +35,10 @@ export interface SprintFile {
   defaults?: TaskGraphDefaults;
   /** The tasks by key. */
   tasks: Record<string, TaskGraphTask>;
+  /** Threads outside any task (a kickoff thread), by key: a Thread's inputs and `dependsOn`. */
+  threads?: Record<string, TaskGraphProjectThread>;
+  /** Agent runs (a setup run), by key: an AgentRun's inputs and `dependsOn`. */
+  runs?: Record<string, TaskGraphRun>;
 }
 
 /** A file (or object) that is not a valid sprint. `problems`: one line each, file and field named. */
@@ -85,6 +102,7 @@ function buildSprintSchema() {
     .partial()
     .required({ title: true });
   const Defaults = z.strictObject(taskFields).partial();
+  const dependsOn = { dependsOn: z.array(z.string()).optional() };
   return z.strictObject({
     name: NonBlank.optional(),
     description: z.string().optional(),
@@ -92,11 +110,15 @@ function buildSprintSchema() {
     tasks: z.record(z.string(), SprintTask).refine((t) => Object.keys(t).length > 0, {
       error: "must declare at least one task",
     }),
+    threads: z.record(z.string(), ThreadInputs.extend(dependsOn)).optional(),
+    runs: z.record(z.string(), AgentRunInputs.extend(dependsOn)).optional(),
   });
 }
 
 const ALLOWED_PROPERTIES: Record<string, string[]> = {
-  top: ["name", "description", "defaults", "tasks"],
+  top: ["name", "description", "defaults", "tasks", "threads", "runs"],
+  projectThread: [...Object.keys(ThreadInputs.shape), "dependsOn"],
+  run: [...Object.keys(AgentRunInputs.shape), "dependsOn"],
   task: ["title", ...Object.keys(taskFields), "adoptExistingId", "dependsOn", "thread"],
   defaults: Object.keys(taskFields),
   thread: THREAD_INPUT_FIELDS.filter((f) => f !== "taskId"),
@@ -130,6 +152,8 @@ function allowedFor(p: ReadonlyArray<PropertyKey>): string[] {
   if (p[0] === "defaults") return ALLOWED_PROPERTIES.defaults;
   if (p[0] === "tasks" && p.length === 2) return ALLOWED_PROPERTIES.task;
   if (p[0] === "tasks" && p[2] === "thread") return ALLOWED_PROPERTIES.thread;
+  if (p[0] === "threads" && p.length === 2) return ALLOWED_PROPERTIES.projectThread;
+  if (p[0] === "runs" && p.length === 2) return ALLOWED_PROPERTIES.run;
   return [];
 }
 
@@ -199,6 +223,23 @@ export function sprintFromObject(obj: unknown, sourceName: string): SprintFile {
       problems.push(
         `${sourceName}: ${formatPath(["tasks", key])}: invalid task key: use letters, digits, "_", "-" or "." (starting with a letter or digit)`,
       );
+    }
+  }
+  const taskKeys = Object.keys(sprint.tasks);
+  for (const field of ["threads", "runs"] as const) {
+    for (const [key, item] of Object.entries(sprint[field] ?? {})) {
+      if (!TASK_KEY_PATTERN.test(key)) {
+        problems.push(
+          `${sourceName}: ${formatPath([field, key])}: invalid key: use letters, digits, "_", "-" or "." (starting with a letter or digit)`,
+        );
+      }
+      for (const dep of item.dependsOn ?? []) {
+        if (taskKeys.includes(dep)) continue;
+        const close = closeMatches(dep, taskKeys, 1);
+        problems.push(
+          `${sourceName}: ${formatPath([field, key, "dependsOn"])}: "${dep}" is not a task of the sprint${close.length > 0 ? ` (did you mean "${close[0]}"?)` : ""}`,
+        );
+      }
     }
   }
   for (const issue of graphIssues(sprint.tasks)) {

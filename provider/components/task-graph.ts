@@ -1,8 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Task, type TaskArgs } from "../dynamic/task";
 import { TaskThread, type TaskThreadArgs } from "../dynamic/task-thread";
+import { Thread, type ThreadArgs } from "../dynamic/thread";
+import { AgentRun, type AgentRunArgs } from "../dynamic/agent-run";
 import type { ThreadMode } from "../core";
-import { toMermaid, validateGraph } from "./graph";
+import { closeMatches, TaskGraphError, toMermaid, validateGraph } from "./graph";
 
 /** The thread a {@link TaskGraph} starts or runs for one task: TaskThread inputs but `taskId`. */
 export type TaskGraphThread = Omit<TaskThreadArgs, "taskId" | "mode"> & {
@@ -27,12 +29,28 @@ export type TaskGraphDefaults = Partial<
   Omit<TaskArgs, "title" | "dependencyIds" | "adoptExistingId">
 >;
 
+/** What the graph's project threads and runs can wait for: tasks of the graph, by key. */
+export interface AfterTasks {
+  /** Keys of the graph's tasks to create first (their ids are not inputs: this orders only). */
+  dependsOn?: string[];
+}
+
+/** A project thread of a {@link TaskGraph} (`POST /v1/threads`): a Thread's inputs. */
+export type TaskGraphProjectThread = ThreadArgs & AfterTasks;
+
+/** An agent run of a {@link TaskGraph} (`POST /v1/servers/{serverId}/runs`): an AgentRun's inputs. */
+export type TaskGraphRun = AgentRunArgs & AfterTasks;
+
 /** Inputs of a {@link TaskGraph}. */
 export interface TaskGraphArgs {
   /** The tasks by key. A key names the task in `dependsOn` and in the child resources' names. */
   tasks: Record<string, TaskGraphTask>;
   /** Inputs applied to every task that does not set them. */
   defaults?: TaskGraphDefaults;
+  /** Threads outside any task (a kickoff, a standing conversation), by key: `<name>-thread-<key>`. */
+  threads?: Record<string, TaskGraphProjectThread>;
+  /** Agent runs (a setup job), by key: `<name>-run-<key>`. */
+  runs?: Record<string, TaskGraphRun>;
 }
 
 /**
@@ -51,7 +69,18 @@ export class TaskGraph extends pulumi.ComponentResource {
   public readonly tasks: Record<string, Task>;
   /** The TaskThread resources by task key. */
   public readonly threads: Record<string, TaskThread>;
-  /** The graph as a Mermaid `flowchart TD`: a node per task with its title, dependency --> dependent. */
+  /** The project threads' ids by key (`threads`). */
+  public readonly projectThreadIds: pulumi.Output<Record<string, string>>;
+  /** The agent runs' ids by key (`runs`). */
+  public readonly runIds: pulumi.Output<Record<string, string>>;
+  /** The Thread resources by key. */
+  public readonly projectThreads: Record<string, Thread>;
+  /** The AgentRun resources by key. */
+  public readonly runs: Record<string, AgentRun>;
+  /**
+   * The graph as a Mermaid `flowchart TD`: a node per task with its title, dependency -->
+   * dependent; project threads and runs as rounded and framed nodes after the tasks they wait for.
+   */
   public readonly mermaid: pulumi.Output<string>;
 
   constructor(name: string, args: TaskGraphArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -60,6 +89,7 @@ export class TaskGraph extends pulumi.ComponentResource {
       throw new Error(`TaskGraph "${name}": "tasks" is required: an object of tasks by key`);
     }
     validateGraph(args.tasks, `TaskGraph "${name}"`);
+    validateWork(name, args);
     super("acp:index:TaskGraph", name, {}, opts);
 
     const defaults = args.defaults ?? {};
@@ -89,14 +119,47 @@ export class TaskGraph extends pulumi.ComponentResource {
     };
     for (const key of Object.keys(args.tasks)) build(key);
 
+    const after = (dependsOn: string[] | undefined): pulumi.CustomResourceOptions => ({
+      parent: this,
+      dependsOn: (dependsOn ?? []).map((k) => tasks[k]),
+    });
+    const projectThreads: Record<string, Thread> = {};
+    for (const [key, { dependsOn, ...threadArgs }] of Object.entries(args.threads ?? {})) {
+      projectThreads[key] = this.declareProjectThread(
+        `${name}-thread-${key}`,
+        threadArgs,
+        after(dependsOn),
+      );
+    }
+    const runs: Record<string, AgentRun> = {};
+    for (const [key, { dependsOn, ...runArgs }] of Object.entries(args.runs ?? {})) {
+      runs[key] = this.declareRun(`${name}-run-${key}`, runArgs, after(dependsOn));
+    }
+
     this.tasks = tasks;
     this.threads = threads;
+    this.projectThreads = projectThreads;
+    this.runs = runs;
     this.taskIds = idsByKey(tasks);
     this.threadIds = idsByKey(threads);
+    this.projectThreadIds = idsByKey(projectThreads);
+    this.runIds = idsByKey(runs);
     const titles = pulumi.all(
       Object.fromEntries(Object.keys(args.tasks).map((k) => [k, args.tasks[k].title])),
     );
-    this.mermaid = titles.apply((t) =>
+    const work = pulumi.all({
+      threads: pulumi.all(
+        Object.fromEntries(
+          Object.entries(args.threads ?? {}).map(([k, v]) => [k, pulumi.output(v.title ?? k)]),
+        ),
+      ),
+      runs: pulumi.all(
+        Object.fromEntries(
+          Object.entries(args.runs ?? {}).map(([k, v]) => [k, pulumi.output(v.title ?? k)]),
+        ),
+      ),
+    });
+    this.mermaid = pulumi.all([titles, work]).apply(([t, w]) =>
       toMermaid(
         Object.fromEntries(
           Object.keys(args.tasks).map((k) => [
@@ -104,11 +167,27 @@ export class TaskGraph extends pulumi.ComponentResource {
             { title: t[k] as string, dependsOn: args.tasks[k].dependsOn },
           ]),
         ),
+        [
+          ...Object.entries(w.threads).map(([key, title]) => ({
+            kind: "thread" as const,
+            key,
+            title: String(title),
+            dependsOn: args.threads?.[key]?.dependsOn,
+          })),
+          ...Object.entries(w.runs).map(([key, title]) => ({
+            kind: "run" as const,
+            key,
+            title: String(title),
+            dependsOn: args.runs?.[key]?.dependsOn,
+          })),
+        ],
       ),
     );
     this.registerOutputs({
       taskIds: this.taskIds,
       threadIds: this.threadIds,
+      projectThreadIds: this.projectThreadIds,
+      runIds: this.runIds,
       mermaid: this.mermaid,
     });
   }
@@ -129,6 +208,69 @@ export class TaskGraph extends pulumi.ComponentResource {
   ): TaskThread {
     return new TaskThread(name, args, opts);
   }
+
+  /** Declares one project thread of the graph (see {@link declareTask}). */
+  protected declareProjectThread(
+    name: string,
+    args: ThreadArgs,
+    opts: pulumi.CustomResourceOptions,
+  ): Thread {
+    return new Thread(name, args, opts);
+  }
+
+  /** Declares one agent run of the graph (see {@link declareTask}). */
+  protected declareRun(
+    name: string,
+    args: AgentRunArgs,
+    opts: pulumi.CustomResourceOptions,
+  ): AgentRun {
+    return new AgentRun(name, args, opts);
+  }
+}
+
+/**
+ * The graph's `threads` and `runs`: maps by key, whose `dependsOn` name tasks of the graph, and
+ * whose resource names clash with no task's. Throws a TaskGraphError naming every problem.
+ */
+function validateWork(name: string, args: TaskGraphArgs): void {
+  const problems: string[] = [];
+  const taskKeys = Object.keys(args.tasks);
+  const taskNames = new Set(taskKeys.flatMap((k) => [`${name}-${k}`, `${name}-${k}-thread`]));
+  for (const [field, kind] of [
+    ["threads", "thread"],
+    ["runs", "run"],
+  ] as const) {
+    const map = args[field];
+    if (map === undefined) continue;
+    if (map === null || typeof map !== "object" || Array.isArray(map)) {
+      problems.push(`"${field}" must be an object of ${field} by key`);
+      continue;
+    }
+    for (const [key, item] of Object.entries(map)) {
+      if (item === null || typeof item !== "object") {
+        problems.push(`${field}.${key}: must be an object (the ${kind}'s inputs)`);
+        continue;
+      }
+      if (taskNames.has(`${name}-${kind}-${key}`)) {
+        problems.push(
+          `${field}.${key}: its resource name "${name}-${kind}-${key}" is a task's too: rename the ${kind} or the task`,
+        );
+      }
+      const deps = item.dependsOn ?? [];
+      if (!Array.isArray(deps)) {
+        problems.push(`${field}.${key}.dependsOn: must be a list of task keys`);
+        continue;
+      }
+      for (const dep of deps) {
+        if (taskKeys.includes(dep)) continue;
+        const close = closeMatches(String(dep), taskKeys, 1);
+        problems.push(
+          `${field}.${key}.dependsOn: "${dep}" is not a task of the graph${close.length > 0 ? ` (did you mean "${close[0]}"?)` : ""}`,
+        );
+      }
+    }
+  }
+  if (problems.length > 0) throw new TaskGraphError(problems, `TaskGraph "${name}"`);
 }
 
 function withoutUndefined<T extends object>(obj: T): Partial<T> {

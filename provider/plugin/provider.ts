@@ -10,6 +10,8 @@ import { providerCore, type ProviderKind } from "../core";
 import { TaskGraph, type TaskGraphArgs } from "../components/task-graph";
 import type { Task, TaskArgs } from "../dynamic/task";
 import type { TaskThread, TaskThreadArgs } from "../dynamic/task-thread";
+import type { Thread, ThreadArgs } from "../dynamic/thread";
+import type { AgentRun, AgentRunArgs } from "../dynamic/agent-run";
 import { VERSION } from "../client/version";
 import { schemaText, TYPE_TOKENS } from "./schema";
 
@@ -69,8 +71,38 @@ class PluginTaskThread extends pulumi.CustomResource {
   }
 }
 
+/** A project thread of the plugin's TaskGraph. */
+class PluginThread extends pulumi.CustomResource {
+  constructor(name: string, args: ThreadArgs, opts: pulumi.CustomResourceOptions) {
+    super(TYPE_TOKENS.thread, name, { ...args }, opts);
+  }
+}
+
+/** An agent run of the plugin's TaskGraph. */
+class PluginAgentRun extends pulumi.CustomResource {
+  constructor(name: string, args: AgentRunArgs, opts: pulumi.CustomResourceOptions) {
+    super(TYPE_TOKENS.agentRun, name, { ...args }, opts);
+  }
+}
+
 /** The TaskGraph component, declaring the plugin's resources. */
 class PluginTaskGraph extends TaskGraph {
+  protected override declareProjectThread(
+    name: string,
+    args: ThreadArgs,
+    opts: pulumi.CustomResourceOptions,
+  ): Thread {
+    return new PluginThread(name, args, opts) as unknown as Thread;
+  }
+
+  protected override declareRun(
+    name: string,
+    args: AgentRunArgs,
+    opts: pulumi.CustomResourceOptions,
+  ): AgentRun {
+    return new PluginAgentRun(name, args, opts) as unknown as AgentRun;
+  }
+
   protected override declareTask(
     name: string,
     args: TaskArgs,
@@ -133,7 +165,13 @@ export const acpProvider: provider.Provider = {
     const graph = new PluginTaskGraph(name, await knownArgs(inputs, name), options);
     return {
       urn: graph.urn,
-      state: { taskIds: graph.taskIds, threadIds: graph.threadIds, mermaid: graph.mermaid },
+      state: {
+        taskIds: graph.taskIds,
+        threadIds: graph.threadIds,
+        projectThreadIds: graph.projectThreadIds,
+        runIds: graph.runIds,
+        mermaid: graph.mermaid,
+      },
     };
   },
 };

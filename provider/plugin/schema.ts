@@ -163,6 +163,11 @@ export function packageSchema(version: string) {
     Object.keys(ThreadSettings.shape).map((k) => [k, thread.inputProperties[k]]),
   );
   const ref = (name: string): PropertySpec => ({ $ref: `#/types/acp:index:${name}` });
+  const dependsOn: PropertySpec = {
+    type: "array",
+    items: { type: "string" },
+    description: "Keys of the graph's tasks to create first.",
+  };
   return {
     name: "acp",
     displayName: "ACP",
@@ -197,6 +202,17 @@ export function packageSchema(version: string) {
         },
         required: ["title"],
       },
+      "acp:index:TaskGraphProjectThread": {
+        type: "object",
+        description: "A thread of a TaskGraph outside any task: a Thread's inputs, and dependsOn.",
+        properties: { ...standaloneThread.inputProperties, dependsOn },
+      },
+      "acp:index:TaskGraphRun": {
+        type: "object",
+        description: "An agent run of a TaskGraph: an AgentRun's inputs, and dependsOn.",
+        properties: { ...run.inputProperties, dependsOn },
+        required: ["serverId"],
+      },
       "acp:index:TaskGraphDefaults": {
         type: "object",
         description: "Task inputs applied to every task of the graph that does not set them.",
@@ -226,7 +242,7 @@ export function packageSchema(version: string) {
       [TYPE_TOKENS.taskGraph]: {
         isComponent: true,
         description:
-          "A set of tasks declared by key, with their dependencies and threads: one Task per key (<name>-<key>) and a TaskThread (<name>-<key>-thread) for each task with a thread.",
+          "A set of tasks declared by key, with their dependencies and threads: one Task per key (<name>-<key>) and a TaskThread (<name>-<key>-thread) for each task with a thread; a Thread (<name>-thread-<key>) per threads entry and an AgentRun (<name>-run-<key>) per runs entry.",
         inputProperties: {
           tasks: {
             type: "object",
@@ -236,6 +252,16 @@ export function packageSchema(version: string) {
           defaults: {
             ...ref("TaskGraphDefaults"),
             description: "Inputs applied to every task that does not set them.",
+          },
+          threads: {
+            type: "object",
+            additionalProperties: ref("TaskGraphProjectThread"),
+            description: "Threads outside any task, by key: <name>-thread-<key>.",
+          },
+          runs: {
+            type: "object",
+            additionalProperties: ref("TaskGraphRun"),
+            description: "Agent runs, by key: <name>-run-<key>.",
           },
         },
         requiredInputs: ["tasks"],
@@ -250,9 +276,19 @@ export function packageSchema(version: string) {
             additionalProperties: { type: "string" },
             description: "The threads' ids by task key.",
           },
+          projectThreadIds: {
+            type: "object",
+            additionalProperties: { type: "string" },
+            description: "The project threads' ids by key (threads).",
+          },
+          runIds: {
+            type: "object",
+            additionalProperties: { type: "string" },
+            description: "The agent runs' ids by key (runs).",
+          },
           mermaid: { type: "string", description: "The graph as a Mermaid flowchart." },
         },
-        required: ["taskIds", "threadIds", "mermaid"],
+        required: ["taskIds", "threadIds", "projectThreadIds", "runIds", "mermaid"],
       },
     },
   };

@@ -110,6 +110,62 @@ describe("sprint files", () => {
     ]);
   });
 
+  it("loads a sprint's project threads and agent runs, strictly, with did-you-mean", () => {
+    const sprint = parseSprintText(
+      `${VALID_YAML}threads:
+  kickoff: { title: Kickoff, content: "Plan sprint 42", triggers: [s42] }
+runs:
+  setup: { serverId: srv_1, prompt: "Prepare the sandbox", dependsOn: [design] }
+  index: { serverId: srv_1, content: "Index the repo", mode: async, waitTimeoutSeconds: 60 }
+`,
+      "sprint.yaml",
+    );
+    expect(sprint.threads).toEqual({
+      kickoff: { title: "Kickoff", content: "Plan sprint 42", triggers: ["s42"] },
+    });
+    expect(sprint.runs?.setup).toEqual({
+      serverId: "srv_1",
+      prompt: "Prepare the sandbox",
+      dependsOn: ["design"],
+    });
+    expect(sprint.runs?.index).toMatchObject({ mode: "async", waitTimeoutSeconds: 60 });
+    expect(
+      problemsOf(() =>
+        sprintFromObject(
+          {
+            tasks: { design: { title: "D" } },
+            threads: { "bad key": { contnet: "x" } },
+            runs: {
+              setup: { serverId: "srv_1", promt: "p", dependsOn: ["desgin"] },
+              later: { serverId: "srv_1", prompt: "p", mode: "later", waitTimeoutSeconds: -1 },
+            },
+          },
+          "obj",
+        ),
+      ),
+    ).toEqual([
+      'obj: threads["bad key"]: unknown property "contnet" (did you mean "content"?)',
+      'obj: runs.setup: unknown property "promt" (did you mean "prompt"?)',
+      'obj: runs.later.mode: expected one of sync|async, got "later"',
+      "obj: runs.later.waitTimeoutSeconds: must be 0 or more seconds, got -1",
+    ]);
+    expect(
+      problemsOf(() =>
+        sprintFromObject(
+          {
+            tasks: { design: { title: "D" } },
+            threads: { "bad key": { content: "x" } },
+            runs: { setup: { serverId: "srv_1", prompt: "p", dependsOn: ["desgin"] } },
+          },
+          "obj",
+        ),
+      ),
+    ).toEqual([
+      'obj: threads["bad key"]: invalid key: use letters, digits, "_", "-" or "." (starting with a letter or digit)',
+      'obj: runs.setup.dependsOn: "desgin" is not a task of the sprint (did you mean "design"?)',
+    ]);
+  });
+
   it("reports wrong types, missing titles, bad dates and bad defaults, all at once", () => {
     const problems = problemsOf(() =>
       sprintFromObject(

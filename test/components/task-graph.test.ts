@@ -110,4 +110,57 @@ describe("TaskGraph", () => {
     ).toThrow('task "build" depends on unknown task "desing" (did you mean "design"?)');
     expect(registered).toEqual([]);
   });
+
+  it("declares its project threads and runs, after the tasks they wait for, and draws them", async () => {
+    const graph = new TaskGraph("w", {
+      tasks: { plan: { title: "Plan" }, build: { title: "Build", dependsOn: ["plan"] } },
+      threads: { kickoff: { title: "Kickoff", content: "Plan the sprint", triggers: ["s42"] } },
+      runs: {
+        setup: { serverId: "srv_1", prompt: "Prepare", dependsOn: ["plan"] },
+        index: { serverId: "srv_1", content: "Index", mode: "async", title: "Index repo" },
+      },
+    });
+    expect(await value(graph.projectThreadIds)).toEqual({ kickoff: "w-thread-kickoff-id" });
+    expect(await value(graph.runIds)).toEqual({
+      setup: "w-run-setup-id",
+      index: "w-run-index-id",
+    });
+    const byName = (n: string) => registered.find((r) => r.name === n) as Registered;
+    expect(byName("w-thread-kickoff").inputs).toMatchObject({
+      title: "Kickoff",
+      content: "Plan the sprint",
+      triggers: ["s42"],
+    });
+    expect(byName("w-run-setup").inputs).toMatchObject({ serverId: "srv_1", prompt: "Prepare" });
+    // dependsOn orders the resources; it is not an input of the run.
+    expect(byName("w-run-setup").inputs.dependsOn).toBeUndefined();
+    expect(registered.filter((r) => r.type.endsWith("acp:Thread"))).toHaveLength(1);
+    expect(registered.filter((r) => r.type.endsWith("acp:AgentRun"))).toHaveLength(2);
+    expect(await value(graph.mermaid)).toBe(
+      [
+        "flowchart TD",
+        '  t_plan["Plan"]',
+        '  t_build["Build"]',
+        "  t_plan --> t_build",
+        '  th_kickoff(["Thread: Kickoff"])',
+        '  run_setup[["Run: setup"]]',
+        "  t_plan --> run_setup",
+        '  run_index[["Run: Index repo"]]',
+      ].join("\n"),
+    );
+  });
+
+  it("refuses threads and runs that wait for unknown tasks or clash with a task's name", () => {
+    expect(
+      () =>
+        new TaskGraph("bad", {
+          tasks: { plan: { title: "P" }, "run-x": { title: "X" } },
+          threads: { kickoff: { content: "go", dependsOn: ["pln"] } },
+          runs: { x: { serverId: "srv_1", prompt: "p" } },
+        }),
+    ).toThrow(
+      /threads\.kickoff\.dependsOn: "pln" is not a task of the graph \(did you mean "plan"\?\)[\s\S]*runs\.x: its resource name "bad-run-x" is a task's too/,
+    );
+    expect(registered).toEqual([]);
+  });
 });
