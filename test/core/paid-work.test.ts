@@ -192,3 +192,71 @@ describe.each([
     ]);
   });
 });
+
+describe.each([
+  ["replays Idempotency-Keys", true],
+  ["does not replay Idempotency-Keys", false],
+])("paid work that cannot be looked up, on a server that %s", (_name, idempotencyReplay) => {
+  let server: Emulator;
+  beforeAll(async () => {
+    server = createEmulator({ token: TOKEN, idempotencyReplay, servers: ["srv_1"] });
+    const baseUrl = await server.listen(0);
+    const config: Record<string, unknown> = {
+      "acp:baseUrl": baseUrl,
+      "acp:token": TOKEN,
+      "acp:maxRetries": 3,
+    };
+    configureProvider((key) => config[key]);
+  });
+  afterAll(() => server.close());
+  beforeEach(() => {
+    server.setFaults(undefined);
+    server.resetStats();
+  });
+
+  const CASES = [
+    {
+      kind: "thread" as const,
+      route: "/v1/threads",
+      inputs: { title: "Kickoff", content: "Plan the sprint" },
+      count: "threadContent" as const,
+    },
+    {
+      kind: "agentRun" as const,
+      route: "/v1/servers/",
+      inputs: { serverId: "srv_1", prompt: "Prepare the sandbox" },
+      count: "serverRun" as const,
+    },
+  ];
+
+  it.each(CASES)(
+    "$kind: a lost answer is not sent again blindly; the next up sends the same key",
+    async ({ kind, route, inputs, count }) => {
+      server.setFaults({ dropResponseRate: 1, routes: [route], methods: ["POST"] });
+      const core = providerCore(kind);
+      await expect(core.create(inputs as never, { resourceKey: `p/s/${kind}` })).rejects.toThrow(
+        /may have started it before its answer was lost .*cannot be looked up/,
+      );
+      expect(server.stats().agentExecutions[count]).toBe(1);
+      expect(server.stats().faultsInjected.drop).toBe(1);
+      // The next up: the same request, the same key.
+      server.setFaults(undefined);
+      await core.create(inputs as never, { resourceKey: `p/s/${kind}` });
+      expect(server.stats().agentExecutions[count]).toBe(idempotencyReplay ? 1 : 2);
+    },
+  );
+
+  it("a thread without a first message (free) is retried as usual", async () => {
+    server.setFaults({
+      errorRate: 1,
+      errorStatus: 503,
+      routes: ["/v1/threads"],
+      methods: ["POST"],
+    });
+    await expect(
+      providerCore("thread").create({ title: "Free" } as never, { resourceKey: "p/s/free" }),
+    ).rejects.toThrow(/503/);
+    // The first attempt and the 3 retries of acp:maxRetries.
+    expect(server.stats().requests["POST /v1/threads"]).toEqual({ "503": 4 });
+  });
+});

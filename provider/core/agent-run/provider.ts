@@ -22,6 +22,7 @@ import {
   type RunCreateParams,
   type RunEnvelope,
 } from "../../client";
+import { noBlindResend } from "../paid-work";
 import { acpClient } from "../settings";
 import { canonicalJson, containsUnknown, definedOnly, stableKey, UNKNOWN } from "../compare";
 import { checkFailures, describeError } from "../errors";
@@ -234,6 +235,8 @@ export class AgentRunProviderImpl {
         env = await client.runs.create(serverId, body, {
           idempotencyKey,
           onIdempotentReplay: () => (replayed = true),
+          // Paid work that cannot be looked up: never sent twice blindly.
+          onAmbiguousRetry: noBlindResend(`the run on server ${serverId}`),
         });
       } catch (err) {
         if (NotFoundError.isInstance(err)) {

@@ -11,6 +11,7 @@
 import { z } from "zod";
 import { NotFoundError, ThreadCreateParams, type Thread } from "../../client";
 import { closeMatches } from "../../client/suggest";
+import { noBlindResend } from "../paid-work";
 import { acpClient } from "../settings";
 import {
   canonicalJson,
@@ -208,6 +209,11 @@ export class ThreadProviderImpl {
       thread = await client.threads.create(body, {
         idempotencyKey: key,
         onIdempotentReplay: () => (replayed = true),
+        // Its first message is paid work that cannot be looked up: never sent twice blindly.
+        onAmbiguousRetry:
+          messageOf(given) !== undefined
+            ? noBlindResend(`thread "${body.title ?? "(untitled)"}"`)
+            : undefined,
       });
     } catch (err) {
       throw describeError(err, doing);
@@ -233,6 +239,10 @@ export class ThreadProviderImpl {
     try {
       thread = await client.threads.create(body, {
         idempotencyKey: `${key}-${Date.now().toString(36)}`,
+        onAmbiguousRetry:
+          messageOf(given) !== undefined
+            ? noBlindResend(`thread "${body.title ?? "(untitled)"}"`)
+            : undefined,
       });
     } catch (err) {
       throw describeError(err, doing);
