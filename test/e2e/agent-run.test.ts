@@ -184,3 +184,50 @@ describe("AgentRun through the engine", () => {
     expect(serverRuns()).toBe(7);
   });
 });
+
+describe("AgentRun bad inputs through the engine", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await Harness.create({
+      program: async () => ({}),
+      emulator: { servers: [SERVER] },
+    });
+  });
+  afterAll(async () => {
+    await h?.cleanup();
+  });
+
+  it.each([
+    ["empty-prompt", { prompt: "" }, /prompt/],
+    ["both-inputs", { prompt: "a", content: "b" }, /prompt[\s\S]*content|content[\s\S]*prompt/],
+    ["negative-wait", { prompt: "a", waitTimeoutSeconds: -1 }, /waitTimeoutSeconds/],
+    ["zero-poll", { prompt: "a", pollIntervalSeconds: 0 }, /pollIntervalSeconds/],
+  ] as const)(
+    "refuses %s at preview, naming the resource and the field, sending nothing",
+    async (name, args, field) => {
+      h.emulator.resetStats();
+      h.setProgram(program({ [name]: args }));
+      const message = await h.preview().then(
+        () => "",
+        (err: Error) => err.message,
+      );
+      expect(message).toMatch(new RegExp(`resource '${name}': property `));
+      expect(message).toMatch(field);
+      expect(h.emulator.stats().totalRequests).toBe(0);
+    },
+  );
+
+  it("fails up on an unknown server, naming serverId, and runs nothing", async () => {
+    h.setProgram(async () => {
+      new AgentRun("elsewhere", { serverId: "srv_unknown", prompt: "Prepare" });
+    });
+    const message = await h.up().then(
+      () => "",
+      (err: Error) => err.message,
+    );
+    expect(message).toMatch(/elsewhere[\s\S]*srv_unknown[\s\S]*check serverId/);
+    expect(h.emulator.stats().agentExecutions.serverRun).toBe(0);
+    expect(h.emulator.snapshot().runs).toEqual([]);
+    expect(await h.stateResources("acp:AgentRun")).toEqual([]);
+  });
+});
