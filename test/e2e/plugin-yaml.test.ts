@@ -126,7 +126,7 @@ describe("the acp plugin from a Pulumi YAML program", () => {
   it("imports the hand-made task, creates the sprint and the release, then shows no changes without an API call", async () => {
     await project.ok("import", "acp:index:Task", "triage", handMadeId, "--yes");
     const up = await project.ok("up", "--yes");
-    expect(changes(up.stdout)).toEqual({ create: 6 });
+    expect(changes(up.stdout)).toEqual({ create: 8 });
     const outputs = await project.outputs();
     ids = outputs.taskIds as Record<string, string>;
     expect(byId(ids.design)).toMatchObject({
@@ -142,6 +142,16 @@ describe("the acp plugin from a Pulumi YAML program", () => {
       .threads.find((t) => t.id === (outputs.threadIds as Record<string, string>).design);
     expect(thread?.title).toBe("Checkout design");
     expect(store()).toHaveLength(5);
+    // The sprint's kickoff thread and its setup run: each ran once.
+    const kickoff = emulator
+      .snapshot()
+      .threads.find((t) => t.id === (outputs.projectThreadIds as Record<string, string>).kickoff);
+    expect(kickoff).toMatchObject({ title: "Checkout kickoff", status: "completed" });
+    const run = emulator
+      .snapshot()
+      .runs.find((r) => r.id === (outputs.runIds as Record<string, string>).sandbox);
+    expect(run).toMatchObject({ serverId: "srv_sandbox", mode: "async", status: "completed" });
+    expect(emulator.stats().agentExecutions).toMatchObject({ threadContent: 1, serverRun: 1 });
     emulator.resetStats();
     await expectNoChanges();
     expect(emulator.stats().totalRequests).toBe(0);
@@ -221,8 +231,9 @@ describe("the acp plugin from a Pulumi YAML program", () => {
     );
     // A Thread by its id: the plugin's schema serves acp:index:Thread to the YAML language host.
     const kickoff = await api.threads.create({ title: "Kickoff", content: "Plan the sprint" });
+    const executed = emulator.stats().agentExecutions.threadContent;
     await project.ok("import", "acp:index:Thread", "kickoff", kickoff.id as string, "--yes");
-    expect(emulator.stats().agentExecutions.threadContent).toBe(1);
+    expect(emulator.stats().agentExecutions.threadContent).toBe(executed);
     project.edit((t) =>
       t.replace(
         "outputs:",
@@ -250,7 +261,7 @@ describe("the acp plugin from a Pulumi YAML program", () => {
     const up = await project.ok("up", "--yes");
     expect(changes(up.stdout)).toEqual({ import: 1 });
     // The imported thread, declared with its first message, is not run again.
-    expect(emulator.stats().agentExecutions.threadContent).toBe(1);
+    expect(emulator.stats().agentExecutions.threadContent).toBe(executed);
     emulator.resetStats();
     await expectNoChanges();
     expect(emulator.stats().totalRequests).toBe(0);
@@ -289,6 +300,9 @@ describe("the acp plugin from a Pulumi YAML program", () => {
   it("destroy empties the store", async () => {
     await project.ok("destroy", "--yes");
     expect(store()).toEqual([]);
-    expect(emulator.snapshot().threads).toEqual([]);
+    // The runs stay (the API cannot delete them), and with them their own threads only.
+    const runs = emulator.snapshot().runs;
+    expect(runs).toHaveLength(1);
+    expect(emulator.snapshot().threads.map((t) => t.id)).toEqual([runs[0].threadId]);
   });
 });
