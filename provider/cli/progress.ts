@@ -24,6 +24,12 @@ const OPS: Partial<Record<OpType, { symbol: string; done: string; planned: strin
   "remove-pending-replace": { symbol: "-", done: "removed", planned: "remove" },
 };
 
+/**
+ * Resource types whose delete only forgets: the API has no route that deletes them, so the
+ * object stays on the server.
+ */
+const FORGOTTEN_ON_DELETE: ReadonlySet<string> = new Set(["acp:AgentRun"]);
+
 const COLOURS: Record<string, string> = {
   "+": "32",
   "-": "31",
@@ -91,7 +97,14 @@ export class Progress {
     if (meta.type === "pulumi:pulumi:Stack" || meta.type.startsWith("pulumi:providers:")) return;
     const op = OPS[meta.op];
     if (!op) return; // `same`: nothing to say
-    const what = this.opts.planning ? `would ${op.planned}` : op.done;
+    const forgets =
+      FORGOTTEN_ON_DELETE.has(shortType(meta.type)) &&
+      (meta.op === "delete" || meta.op === "delete-replaced");
+    const what = forgets
+      ? `${this.opts.planning ? "would forget" : "forgotten"} (the API cannot delete a run: it stays on its server)`
+      : this.opts.planning
+        ? `would ${op.planned}`
+        : op.done;
     const fields = meta.diffs && meta.diffs.length > 0 ? ` [${meta.diffs.join(", ")}]` : "";
     const time = seconds === undefined ? "" : ` (${seconds}s)`;
     const id = !this.opts.planning && meta.new?.id ? ` ${meta.new.id}` : "";

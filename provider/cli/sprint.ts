@@ -387,7 +387,10 @@ async function runOnStack(
   return EXIT.ok;
 }
 
-/** The tasks (in the sprint file's order) with their ids and threads, and the Mermaid graph. */
+/**
+ * The tasks (in the sprint file's order) with their ids and threads, the sprint's own threads
+ * and runs, and the Mermaid graph.
+ */
 function writeSprintOutputs(
   say: (text?: string) => void,
   outputs: Record<string, { value: unknown }>,
@@ -402,6 +405,18 @@ function writeSprintOutputs(
   for (const key of keys) {
     const thread = threadIds[key] ? `  (thread ${threadIds[key]})` : "";
     say(`  ${key.padEnd(width)}  ${taskIds[key]}${thread}`);
+  }
+  for (const [label, output] of [
+    ["Threads", "projectThreadIds"],
+    ["Runs", "runIds"],
+  ] as const) {
+    const ids = (outputs[output]?.value ?? {}) as Record<string, string>;
+    const named = Object.keys(ids);
+    if (named.length === 0) continue;
+    say();
+    say(`${label} (${named.length}):`);
+    const pad = Math.max(0, ...named.map((k) => k.length));
+    for (const key of named) say(`  ${key.padEnd(pad)}  ${ids[key]}`);
   }
   say();
   say(`Mermaid graph:\n\`\`\`mermaid\n${(outputs.mermaid?.value as string) ?? ""}\n\`\`\``);

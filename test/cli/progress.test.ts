@@ -37,6 +37,28 @@ describe("Progress", () => {
     expect(text).toBe("  + acp:Task sprint-api task_1 created [title] (3s)\n");
   });
 
+  it("says that deleting an agent run only forgets it, through either door", () => {
+    const run = (type: string, op: string) => ({
+      metadata: { ...meta(op).metadata, type, urn: URN.replace("sprint-api", "setup") },
+    });
+    const done = render(false, [
+      { resOutputsEvent: run("pulumi-nodejs:dynamic/acp:AgentRun", "delete") as never },
+      { resOutputsEvent: run("acp:index:AgentRun", "delete-replaced") as never },
+      { resOutputsEvent: run("acp:index:Thread", "delete") as never },
+    ]);
+    expect(done).toBe(
+      [
+        "  - acp:AgentRun setup forgotten (the API cannot delete a run: it stays on its server)",
+        "  -- acp:AgentRun setup forgotten (the API cannot delete a run: it stays on its server)",
+        "  - acp:Thread setup deleted",
+        "",
+      ].join("\n"),
+    );
+    expect(render(true, [{ resourcePreEvent: run("acp:index:AgentRun", "delete") as never }])).toBe(
+      "  - acp:AgentRun setup would forget (the API cannot delete a run: it stays on its server)\n",
+    );
+  });
+
   it("plans in a preview, and says nothing of unchanged resources, the stack or providers", () => {
     const text = render(true, [
       { resourcePreEvent: meta("update") as never },
