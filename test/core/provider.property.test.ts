@@ -1,19 +1,32 @@
 /**
  * Properties of both providers' check and diff (the core that both front doors call) over
  * random input: any property bag — unknown-value sentinels, nulls, wrong types, huge and
- * unicode strings, misspelt names — is either accepted or answered with failures that each
+ * unicode strings, misspelt names — for each of the four resource kinds, is either accepted or answered with failures that each
  * name a property and say why; never an exception. For accepted inputs, an input compared with
  * itself is never a change, reordering a set is never a change, and the diff is symmetric.
  */
 import { it } from "@fast-check/jest";
-import { TASK_INPUT_FIELDS, THREAD_INPUT_FIELDS, UNKNOWN } from "../../provider/core";
+import {
+  RUN_FIELDS,
+  RUN_INPUT_FIELDS,
+  TASK_INPUT_FIELDS,
+  THREAD_INPUT_FIELDS,
+  THREAD_RESOURCE_FIELDS,
+  THREAD_RESOURCE_INPUT_FIELDS,
+  UNKNOWN,
+  type FieldTable,
+} from "../../provider/core";
+import { AgentRunProviderImpl } from "../../provider/core/agent-run/provider";
 import { TaskProviderImpl } from "../../provider/core/task/provider";
 import { TaskThreadProviderImpl } from "../../provider/core/task-thread/provider";
+import { ThreadProviderImpl } from "../../provider/core/thread/provider";
 import { fc } from "../property/settings";
 import { storedTask } from "./helpers";
 
 const task = new TaskProviderImpl();
 const thread = new TaskThreadProviderImpl();
+const projectThread = new ThreadProviderImpl();
+const agentRun = new AgentRunProviderImpl();
 
 /** Any value a program (or a preview's unknowns) can put in a property. */
 const anyValue = fc.oneof(
@@ -158,4 +171,84 @@ describe("TaskThread check and diff", () => {
     const olds = { ...inputs, execution: inputs.mode === "run" ? { success: true } : undefined };
     expect((await thread.diff("thr_1", olds as never, inputs as never)).changes).toBe(false);
   });
+});
+
+const text = fc.string({ minLength: 1, maxLength: 40 }).filter((t) => t.trim() !== "");
+const triggers = fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 4 });
+
+/** Thread inputs that check accepts. */
+const validProjectThread = fc.record(
+  {
+    projectId: fc.constantFrom("proj_a", "proj_b"),
+    title: fc.string({ maxLength: 20 }),
+    content: text,
+    metadata: fc.dictionary(
+      fc.string({ minLength: 1, maxLength: 8 }),
+      fc.jsonValue({ maxDepth: 2 }),
+      {
+        maxKeys: 3,
+      },
+    ),
+    triggers,
+  },
+  { requiredKeys: [] },
+);
+
+/** AgentRun inputs that check accepts. */
+const validRun = fc.record(
+  {
+    serverId: fc.constantFrom("srv_a", "srv_b"),
+    prompt: text,
+    title: fc.string({ maxLength: 20 }),
+    mode: fc.constantFrom("sync", "async"),
+    waitTimeoutSeconds: fc.integer({ min: 0, max: 3600 }),
+    triggers,
+  },
+  { requiredKeys: ["serverId", "prompt"] },
+);
+
+/** The state a create records for `inputs`: a finished object, the table's defaults included. */
+function recorded(table: FieldTable, inputs: Record<string, unknown>): Record<string, unknown> {
+  const state: Record<string, unknown> = { status: "completed" };
+  for (const [field, policy] of Object.entries(table)) {
+    if (policy.input && policy.source !== "api" && policy.default !== undefined)
+      state[field] = policy.default;
+  }
+  return { ...state, ...inputs };
+}
+
+describe.each([
+  [
+    "Thread",
+    projectThread,
+    THREAD_RESOURCE_INPUT_FIELDS,
+    THREAD_RESOURCE_FIELDS,
+    validProjectThread,
+    "thr_1",
+  ],
+  ["AgentRun", agentRun, RUN_INPUT_FIELDS, RUN_FIELDS, validRun, "run_1"],
+] as const)("%s check and diff", (_kind, core, fields, table, valid, selfId) => {
+  it.prop([bagOf(fields)])("answers any property bag without throwing", async (bag) => {
+    await expectAnswered((n) => core.check({}, n), bag);
+  });
+
+  it.prop([valid as fc.Arbitrary<Record<string, unknown>>])(
+    "accepts valid inputs, and finds no change between them and their own state",
+    async (inputs) => {
+      expect((await core.check({}, inputs)).failures ?? []).toEqual([]);
+      const olds = recorded(table, inputs);
+      expect((await core.diff(selfId, olds as never, inputs as never)).changes).toBe(false);
+    },
+  );
+
+  it.prop([valid as fc.Arbitrary<Record<string, unknown>>, triggers])(
+    "replaces the resource exactly when its triggers change",
+    async (inputs, next) => {
+      const olds = recorded(table, inputs);
+      const diff = await core.diff(selfId, olds as never, { ...inputs, triggers: next } as never);
+      const same = JSON.stringify(inputs.triggers ?? null) === JSON.stringify(next);
+      if (same) expect(diff.changes).toBe(false);
+      if (!same) expect(diff.replaces).toContain("triggers");
+    },
+  );
 });
