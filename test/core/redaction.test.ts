@@ -33,6 +33,7 @@ const ECHOES: Record<string, (req: http.IncomingMessage, res: http.ServerRespons
     json(res, 200, {
       task: { id: "task_1", title: "t", sortOrder: TOKEN, metadata: TOKEN },
       thread: { id: "thr_1", messageCount: TOKEN },
+      run: { id: "run_1", status: TOKEN, output: 7 },
     }),
   "a body that is not JSON": (_req, res) => {
     res.writeHead(200);
@@ -62,6 +63,7 @@ function leaks(err: unknown): string[] {
 const task = () => providerCore("task");
 const thread = () => providerCore("taskThread");
 const plainThread = () => providerCore("thread");
+const agentRun = () => providerCore("agentRun");
 /** Every operation that talks to the API, of every kind. */
 const OPERATIONS: Record<string, () => Promise<unknown>> = {
   "Task create": () => task().create({ title: "t" } as never, { resourceKey: "p/s/t" }),
@@ -93,6 +95,15 @@ const OPERATIONS: Record<string, () => Promise<unknown>> = {
   "Thread update": () =>
     plainThread().update("thr_1", { title: "a" } as never, { title: "b" } as never),
   "Thread delete": () => plainThread().delete("thr_1"),
+  "AgentRun create": () =>
+    agentRun().create({ serverId: "srv_1", prompt: "p" } as never, { resourceKey: "p/s/run" }),
+  "AgentRun read": () => agentRun().read("run_1", { serverId: "srv_1", prompt: "p" }),
+  "AgentRun update (waits for a run recorded unfinished)": () =>
+    agentRun().update(
+      "run_1",
+      { serverId: "srv_1", prompt: "p", status: "running", waitTimeoutSeconds: 1 } as never,
+      { serverId: "srv_1", prompt: "p", waitTimeoutSeconds: 1 } as never,
+    ),
 };
 
 beforeAll(async () => {
