@@ -97,7 +97,8 @@ const OPERATIONS: Array<{
   {
     name: "up adding resources (create)",
     stage: "added",
-    call: /POST \/v1\/tasks/,
+    // A run thread's create first reads its task (the search for its own unfinished run).
+    call: /(POST|GET) \/v1\/tasks/,
     run: (stack, capture) => stack.up(capture),
   },
   {
