@@ -17,6 +17,7 @@ import {
   type Task as ApiTask,
   type Thread,
 } from "../../client";
+import { threadExists } from "../lookup";
 import { acpClient } from "../settings";
 import {
   canonicalJson,
@@ -189,16 +190,6 @@ async function findPendingRun(
       return { thread, task };
   }
   return undefined;
-}
-
-async function threadExists(threadId: string): Promise<boolean> {
-  try {
-    await acpClient().threads.retrieve(threadId);
-    return true;
-  } catch (err) {
-    if (NotFoundError.isInstance(err)) return false;
-    throw err;
-  }
 }
 
 /**

@@ -12,6 +12,7 @@ import { z } from "zod";
 import { NotFoundError, ThreadCreateParams, type Thread } from "../../client";
 import { closeMatches } from "../../client/suggest";
 import { noBlindResend } from "../paid-work";
+import { threadExists } from "../lookup";
 import { acpClient } from "../settings";
 import {
   canonicalJson,
@@ -133,16 +134,6 @@ export function threadCreateKey(
   ]);
 }
 
-async function threadExists(threadId: string): Promise<boolean> {
-  try {
-    await acpClient().threads.retrieve(threadId);
-    return true;
-  } catch (err) {
-    if (NotFoundError.isInstance(err)) return false;
-    throw err;
-  }
-}
-
 /** The Thread provider's implementation. */
 export class ThreadProviderImpl {
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult> {
@@ -204,23 +195,28 @@ export class ThreadProviderImpl {
         ? "creating a thread and running its first message"
         : "creating a thread";
     let replayed = false;
-    let thread: Thread;
-    try {
-      thread = await client.threads.create(body, {
-        idempotencyKey: key,
-        onIdempotentReplay: () => (replayed = true),
-        // Its first message is paid work that cannot be looked up: never sent twice blindly.
-        onAmbiguousRetry:
-          messageOf(given) !== undefined
-            ? noBlindResend(`thread "${body.title ?? "(untitled)"}"`)
-            : undefined,
-      });
-    } catch (err) {
-      throw describeError(err, doing);
-    }
-    if (typeof thread.id !== "string" || thread.id === "") {
-      throw new Error(`${doing}: the API answered without the thread's id`);
-    }
+    /** One create request; the thread it answers, with its id. */
+    const create = async (idempotencyKey: string | undefined): Promise<Thread & { id: string }> => {
+      let made: Thread;
+      try {
+        made = await client.threads.create(body, {
+          idempotencyKey,
+          onIdempotentReplay: () => (replayed = true),
+          // Its first message is paid work that cannot be looked up: never sent twice blindly.
+          onAmbiguousRetry:
+            messageOf(given) !== undefined
+              ? noBlindResend(`thread "${body.title ?? "(untitled)"}"`)
+              : undefined,
+        });
+      } catch (err) {
+        throw describeError(err, doing);
+      }
+      if (typeof made.id !== "string" || made.id === "") {
+        throw new Error(`${doing}: the API answered without the thread's id`);
+      }
+      return made as Thread & { id: string };
+    };
+    let thread = await create(key);
     const threadId = thread.id;
     if (!replayed || key === undefined) return { id: threadId, outs: threadOutputs(thread, given) };
     // A replayed answer: the thread a lost answer (or an earlier engine run) made. Trust it only
@@ -236,20 +232,7 @@ export class ThreadProviderImpl {
       );
     }
     if (exists) return { id: threadId, outs: threadOutputs(thread, given) };
-    try {
-      thread = await client.threads.create(body, {
-        idempotencyKey: `${key}-${Date.now().toString(36)}`,
-        onAmbiguousRetry:
-          messageOf(given) !== undefined
-            ? noBlindResend(`thread "${body.title ?? "(untitled)"}"`)
-            : undefined,
-      });
-    } catch (err) {
-      throw describeError(err, doing);
-    }
-    if (typeof thread.id !== "string" || thread.id === "") {
-      throw new Error(`${doing}: the API answered without the thread's id`);
-    }
+    thread = await create(`${key}-${Date.now().toString(36)}`);
     return { id: thread.id, outs: threadOutputs(thread, given) };
   }
 
