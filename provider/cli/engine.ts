@@ -80,9 +80,38 @@ export function localEngineEnv(opts: LocalEngineOptions): Record<string, string>
   };
 }
 
-/** The Automation API's handle on the CLI in `binDir` (as returned by {@link ensurePulumi}). */
+/**
+ * The Automation API's handle on the CLI in `binDir` (as returned by {@link ensurePulumi}).
+ * Every stack of this project is made with it, so it also makes this process's inline programs
+ * safe to run one engine after another ({@link isolateEngineConnections}).
+ */
 export function localPulumiCommand(binDir: string): Promise<PulumiCommand> {
+  isolateEngineConnections();
   return PulumiCommand.get({ root: path.dirname(binDir), skipVersionCheck: true });
+}
+
+/** The gRPC option that gives each connection its own subchannels instead of the process's. */
+export const OWN_SUBCHANNELS = "grpc.use_local_subchannel_pool";
+
+/**
+ * An inline program runs in this process and talks to its engine over gRPC, at a local port
+ * the engine picked. Two facts of the Node.js SDK make a later operation fail at random:
+ * grpc-js shares connections by address across the whole process, and the SDK does not close
+ * an inline program's connection when the operation ends. When an operation's engine is gone
+ * and its program still calls it (a preview that failed while resources were being
+ * registered), the shared connection to that port goes into back-off; if the operating system
+ * gives the same port to a later engine, that engine's program is refused at once ("14
+ * UNAVAILABLE: No connection established. Last error: null"), and the SDK takes a gRPC error at
+ * that point for the engine having ended the program: the operation "succeeds" having declared
+ * nothing. Giving every connection its own subchannels removes the sharing. The option object
+ * is the SDK's own (`runtime/settings`, not in its typings); a unit test fails if it moves.
+ */
+export function isolateEngineConnections(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const settings = require("@pulumi/pulumi/runtime/settings") as {
+    grpcClientOptions?: Record<string, unknown>;
+  };
+  if (settings.grpcClientOptions !== undefined) settings.grpcClientOptions[OWN_SUBCHANNELS] = 1;
 }
 
 /** The embedded emulator's token: local only, and not a secret. */
