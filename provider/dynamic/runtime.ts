@@ -6,12 +6,27 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { configureFromStack, providerCore, type ProviderKind } from "../core";
+import { installEngineProgress } from "../core/engine-log";
+import { withProgressTarget, type ProgressTarget } from "../core/progress";
 
 type Props = Record<string, unknown>;
 
-/** Called by the engine once per provider process with the stack's config (secrets decrypted). */
+/**
+ * Called by the engine once per provider process with the stack's config (secrets decrypted).
+ * The process was started by the engine, with its address: progress goes to its log.
+ */
 export async function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
   configureFromStack(req);
+  installEngineProgress();
+}
+
+/**
+ * The resource an operation is for. The dynamic provider interface passes no URN; the name
+ * comes from the `__acpKey` input (`<project>/<stack>/<name>`) that every resource sends.
+ */
+export function progressTarget(props: Props): ProgressTarget {
+  const key = typeof props.__acpKey === "string" ? props.__acpKey : "";
+  return { urn: "", name: key.split("/").slice(2).join("/") || undefined };
 }
 
 /** The dynamic provider of one resource kind, over its core. */
@@ -24,10 +39,15 @@ export function implementation(kind: ProviderKind) {
       return core.check(olds, inputs);
     },
     diff: (id: string, olds: Props, news: Props) => core.diff(id, olds as never, news as never),
-    create: (inputs: Props) => withProvider(core.create(inputs as never), inputs),
+    create: (inputs: Props) =>
+      withProgressTarget(progressTarget(inputs), () =>
+        withProvider(core.create(inputs as never), inputs),
+      ),
     read: (id: string, props?: Props) => core.read(id, props),
     update: (id: string, olds: Props, news: Props) =>
-      withProvider(core.update(id, olds as never, news as never), news),
+      withProgressTarget(progressTarget(news), () =>
+        withProvider(core.update(id, olds as never, news as never), news),
+      ),
     delete: (id: string) => core.delete(id),
   } satisfies pulumi.dynamic.ResourceProvider;
 }

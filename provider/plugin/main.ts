@@ -10,6 +10,7 @@
 import * as path from "node:path";
 import { main } from "@pulumi/pulumi/provider";
 import { configureProvider, type ConfigLookup } from "../core";
+import { installEngineProgress } from "../core/engine-log";
 import { acpProvider } from "./provider";
 
 /** The marker of a secret value in the engine's structs. */
@@ -65,6 +66,7 @@ function hookConfigure(): void {
 
 if (require.main === module) {
   hookConfigure();
+  installEngineProgress();
   main(acpProvider, process.argv.slice(2)).catch((err: Error) => {
     process.stderr.write(`pulumi-resource-acp: ${err.stack ?? err.message}\n`);
     process.exit(1);

@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as provider from "@pulumi/pulumi/provider";
 import { providerCore, type ProviderKind } from "../core";
+import { withProgressTarget } from "../core/progress";
 import { TaskGraph, type TaskGraphArgs } from "../components/task-graph";
 import type { Task, TaskArgs } from "../dynamic/task";
 import type { TaskThread, TaskThreadArgs } from "../dynamic/task-thread";
@@ -152,10 +153,12 @@ export const acpProvider: provider.Provider = {
   diff: async (id, urn, olds: Props, news: Props) =>
     coreFor(urn).diff(id, olds as never, news as never),
   create: async (urn, inputs: Props) =>
-    coreFor(urn).create(inputs as never, { resourceKey: resourceKey(urn) }),
+    withProgressTarget({ urn }, () =>
+      coreFor(urn).create(inputs as never, { resourceKey: resourceKey(urn) }),
+    ),
   read: async (id, urn, props?: Props) => coreFor(urn).read(id, props ?? {}),
   update: async (id, urn, olds: Props, news: Props) =>
-    coreFor(urn).update(id, olds as never, news as never),
+    withProgressTarget({ urn }, () => coreFor(urn).update(id, olds as never, news as never)),
   delete: async (id, urn) => coreFor(urn).delete(id),
 
   async construct(name, type, inputs, options) {

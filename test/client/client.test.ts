@@ -241,6 +241,43 @@ describe("threads and runs", () => {
     }
   });
 
+  it("waitForCompletion reports each read of a run that has not ended (onPoll), never an ended one", async () => {
+    // Its own emulator, whose async runs never end: the third report stops the wait.
+    const held = createEmulator({ token: SECRET_TOKEN, asyncRun: { hold: true } });
+    const heldClient = makeClient(await held.listen(0));
+    try {
+      const queued = await heldClient.runs.create("srv_1", { content: "held", mode: "async" });
+      const seen: string[] = [];
+      const stop = new AbortController();
+      await expect(
+        heldClient.runs.waitForCompletion("srv_1", queued.run.id!, {
+          timeoutMs: 30_000,
+          pollIntervalMs: 1,
+          signal: stop.signal,
+          onPoll: (env) => {
+            expect(env.run.id).toBe(queued.run.id);
+            seen.push(env.run.status ?? "none");
+            if (seen.length === 3) stop.abort();
+          },
+        }),
+      ).rejects.toMatchObject({ code: "aborted" });
+      expect(seen).toHaveLength(3);
+      expect(seen.every((s) => s === "queued" || s === "running")).toBe(true);
+
+      const ended = await heldClient.runs.create("srv_1", { content: "sync", mode: "sync" });
+      const reports: unknown[] = [];
+      const done = await heldClient.runs.waitForCompletion("srv_1", ended.run.id!, {
+        timeoutMs: 30_000,
+        onPoll: (env) => reports.push(env),
+      });
+      expect(done.run.status).toBe("completed");
+      expect(reports).toEqual([]);
+    } finally {
+      await heldClient.close();
+      await held.close();
+    }
+  });
+
   it("waitForCompletion honours an AbortSignal", async () => {
     const queued = await client.runs.create("srv_1", { content: "x", mode: "async" });
     const controller = new AbortController();

@@ -146,9 +146,24 @@ describe("AgentRun through the engine", () => {
     h.emulator.holdAsyncRuns(true);
     const long = { prompt: "Long job", mode: "async" as const, waitTimeoutSeconds: 0 };
     h.setProgram(program({ ...runs, flaky: { prompt: "Seed the database" }, long }));
+    const mark = h.events.length;
     const message = await failedUp();
     const recorded = await recordedRun("long");
     expect(recorded?.id).toMatch(/^run_/);
+    // The run's status was the resource's progress while the provider waited: an ephemeral info
+    // message from the engine's log, named after the resource (the dynamic door has no URN).
+    const progress = h.events
+      .slice(mark)
+      .map((e) => e.diagnosticEvent)
+      .filter((d) => d?.ephemeral === true)
+      .map((d) => d?.message.trim());
+    expect(progress).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^long: agent run ${recorded?.id} on server ${SERVER}: (queued|running) \\(0s of 0s\\)$`,
+        ),
+      ),
+    );
     expect(message).toContain(`agent run ${recorded?.id} on server ${SERVER} was still`);
     expect(message).toMatch(/raise waitTimeoutSeconds/);
     expect(["queued", "running"]).toContain(recorded?.outputs.status);

@@ -158,6 +158,18 @@ describe("the acp plugin from a Node.js program", () => {
     const agentRun = h.emulator.snapshot().runs.find((r) => r.id === up.outputs.agentRunId);
     expect(agentRun).toMatchObject({ serverId: "srv_sandbox", status: "completed" });
     agentRunThreadId = agentRun?.threadId as string;
+    // The async run's status was the resource's progress while the plugin waited for it: an
+    // ephemeral info message from the engine's log, on the resource's own URN.
+    const progress = up.events
+      .map((e) => e.diagnosticEvent)
+      .filter((d) => d?.ephemeral === true && d.urn?.endsWith("::sandbox-setup"));
+    expect(progress.map((d) => d?.message.trim())).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^agent run ${agentRun?.id} on server srv_sandbox: (queued|running) \\(0s of 10m\\)$`,
+        ),
+      ),
+    );
     expect(h.emulator.stats().agentExecutions.serverRun).toBe(1);
     expect(await h.stateResources("acp:index:AgentRun")).toHaveLength(1);
     const taskIds = up.outputs.taskIds as Record<string, string>;

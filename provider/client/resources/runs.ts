@@ -11,6 +11,8 @@ export interface WaitForCompletionOptions {
   pollIntervalMs?: number;
   /** Stops waiting with an AcpAbortError. */
   signal?: AbortSignal;
+  /** Called with each read of the run that has not ended yet (e.g. to show its status). */
+  onPoll?: (env: RunEnvelope) => void;
 }
 
 /** Run statuses after which a run does not change any more. */
@@ -70,6 +72,7 @@ export class Runs extends APIResource {
       });
       const status = env.run.status;
       if (status && TERMINAL_RUN_STATUSES.includes(status)) return env;
+      options.onPoll?.(env);
       const wait = Math.min(interval, deadline - Date.now());
       if (wait <= 0) {
         throw new AcpTimeoutError(

@@ -23,6 +23,7 @@ import {
   type RunEnvelope,
 } from "../../client";
 import { noBlindResend } from "../paid-work";
+import { waitReporter } from "../progress";
 import { acpClient } from "../settings";
 import { canonicalJson, containsUnknown, definedOnly, stableKey, UNKNOWN } from "../compare";
 import { checkFailures, describeError } from "../errors";
@@ -277,10 +278,14 @@ export class AgentRunProviderImpl {
     const client = acpClient();
     const waitSeconds = inputs.waitTimeoutSeconds ?? DEFAULT_RUN_WAIT_TIMEOUT_SECONDS;
     const pollSeconds = inputs.pollIntervalSeconds ?? DEFAULT_RUN_POLL_INTERVAL_SECONDS;
+    // Shown by the engine as the resource's status while it waits.
+    const report = waitReporter(`agent run ${runId} on server ${serverId}`, waitSeconds);
+    report(env.run.status ?? "queued");
     try {
       return await client.runs.waitForCompletion(serverId, runId, {
         timeoutMs: waitSeconds * 1000,
         pollIntervalMs: pollSeconds * 1000,
+        onPoll: (polled) => report(polled.run.status ?? "running"),
       });
     } catch (err) {
       if (!AcpTimeoutError.isInstance(err)) {

@@ -19,6 +19,7 @@ import {
 } from "../../client";
 import { threadExists } from "../lookup";
 import { acpClient } from "../settings";
+import { waitReporter } from "../progress";
 import {
   canonicalJson,
   containsUnknown,
@@ -278,6 +279,8 @@ export class TaskThreadProviderImpl {
     const pollMs = (inputs.pollIntervalSeconds ?? DEFAULT_POLL_INTERVAL_SECONDS) * 1000;
     const deadline = Date.now() + waitMs;
     const doing = `${mode === "run" ? "running" : "starting"} a thread on task ${inputs.taskId}`;
+    // Shown by the engine as the resource's status while the task is blocked.
+    const reportBlocked = waitReporter(`task ${inputs.taskId}`, waitMs / 1000);
     // A start-thread's key is stable for this resource and these inputs, so that one whose
     // answer was lost, even to a killed engine, is answered with the thread it started. Each
     // attempt on a blocked task has its own key: a refusal must not be replayed to the next.
@@ -401,6 +404,9 @@ export class TaskThreadProviderImpl {
           err.reason === CONFLICT_REASONS.blockedByDependencies
         ) {
           if (Date.now() + pollMs <= deadline) {
+            reportBlocked(
+              `waiting for its dependencies${err.blockingTaskIds?.length ? ` (not done: ${err.blockingTaskIds.join(", ")})` : ""}`,
+            );
             await sleep(pollMs);
             continue;
           }
