@@ -4,8 +4,8 @@
  * never on a second up, a refresh or a provider setting; counted by the emulator's `serverRun`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AgentRun, type AgentRunArgs } from "pulumi-acp";
-import { changesOf, Harness } from "./harness";
+import { AcpClient, AgentRun, type AgentRunArgs } from "pulumi-acp";
+import { changesOf, E2E_TOKEN, Harness } from "./harness";
 
 jest.setTimeout(600_000);
 
@@ -244,5 +244,71 @@ describe("AgentRun bad inputs through the engine", () => {
     expect(h.emulator.stats().agentExecutions.serverRun).toBe(0);
     expect(h.emulator.snapshot().runs).toEqual([]);
     expect(await h.stateResources("acp:AgentRun")).toEqual([]);
+  });
+});
+
+describe("AgentRun import through the engine", () => {
+  let h: Harness;
+  const serverRuns = () => h.emulator.stats().agentExecutions.serverRun;
+  /** A run made outside Pulumi, straight through the API. */
+  const runMadeByHand = async (content: string) => {
+    const api = new AcpClient({ baseUrl: h.baseUrl, token: E2E_TOKEN });
+    try {
+      return (await api.runs.create(SERVER, { content, mode: "sync" })).run;
+    } finally {
+      await api.close();
+    }
+  };
+
+  beforeAll(async () => {
+    h = await Harness.create({ program: async () => ({}), emulator: { servers: [SERVER] } });
+  });
+  afterAll(async () => {
+    await h?.cleanup();
+  });
+
+  it("adopts an existing run with the import option, running nothing; then it is an ordinary resource", async () => {
+    const made = await runMadeByHand("Made by hand");
+    expect(serverRuns()).toBe(1);
+    h.setProgram(async () => {
+      const run = new AgentRun(
+        "adopted",
+        { serverId: SERVER, content: "Made by hand" },
+        { import: `${SERVER}/${made.id}` },
+      );
+      return { id: run.id, status: run.status, output: run.output };
+    });
+    const up = await h.up();
+    expect(changesOf(up.summary)).toEqual({ import: 1 });
+    expect(up.outputs).toMatchObject({ id: made.id, status: "completed", output: made.output });
+    expect(serverRuns()).toBe(1);
+    // The import option stays in the program: from now on nothing changes and nothing runs.
+    expect(changesOf((await h.preview()).summary)).toEqual({});
+    expect(changesOf((await h.up()).summary)).toEqual({});
+    expect(changesOf((await h.refresh()).summary)).toEqual({});
+    expect(serverRuns()).toBe(1);
+    expect(h.emulator.snapshot().runs).toHaveLength(1);
+  });
+
+  it("refuses an import id that is not <serverId>/<runId>, saying what to give, running nothing", async () => {
+    const made = await runMadeByHand("Another");
+    const before = serverRuns();
+    h.setProgram(async () => {
+      new AgentRun(
+        "misnamed",
+        { serverId: SERVER, content: "Another" },
+        { import: made.id as string },
+      );
+    });
+    const message = await h.up().then(
+      () => "",
+      (err: Error) => err.message,
+    );
+    expect(message).toContain(`the id "${made.id}" is not <serverId>/<runId>`);
+    expect(message).toMatch(/e\.g\. srv_123\/run_456/);
+    expect(serverRuns()).toBe(before);
+    expect((await h.stateResources("acp:AgentRun")).map((r) => r.urn)).not.toContainEqual(
+      expect.stringMatching(/::misnamed$/),
+    );
   });
 });
