@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AcpClient, AgentRun, type AgentRunArgs } from "pulumi-acp";
 import { changesOf, E2E_TOKEN, Harness } from "./harness";
+import { PluginResource } from "./plugin-programs";
 
 jest.setTimeout(600_000);
 
@@ -247,7 +248,8 @@ describe("AgentRun bad inputs through the engine", () => {
   });
 });
 
-describe("AgentRun import through the engine", () => {
+describe("AgentRun import through the engine (the acp plugin)", () => {
+  // The engine cannot import dynamic resources (README, "Existing tasks"); the plugin's can.
   let h: Harness;
   const serverRuns = () => h.emulator.stats().agentExecutions.serverRun;
   /** A run made outside Pulumi, straight through the API. */
@@ -259,9 +261,22 @@ describe("AgentRun import through the engine", () => {
       await api.close();
     }
   };
+  const importing = (name: string, content: string, importId: string) => async () => {
+    const run = new PluginResource(
+      "acp:index:AgentRun",
+      name,
+      { serverId: SERVER, content },
+      { import: importId },
+    );
+    return { id: run.id };
+  };
 
   beforeAll(async () => {
-    h = await Harness.create({ program: async () => ({}), emulator: { servers: [SERVER] } });
+    h = await Harness.create({
+      program: async () => ({}),
+      emulator: { servers: [SERVER] },
+      acpPlugin: true,
+    });
   });
   afterAll(async () => {
     await h?.cleanup();
@@ -270,17 +285,22 @@ describe("AgentRun import through the engine", () => {
   it("adopts an existing run with the import option, running nothing; then it is an ordinary resource", async () => {
     const made = await runMadeByHand("Made by hand");
     expect(serverRuns()).toBe(1);
-    h.setProgram(async () => {
-      const run = new AgentRun(
-        "adopted",
-        { serverId: SERVER, content: "Made by hand" },
-        { import: `${SERVER}/${made.id}` },
-      );
-      return { id: run.id, status: run.status, output: run.output };
-    });
+    h.setProgram(importing("adopted", "Made by hand", `${SERVER}/${made.id}`));
     const up = await h.up();
-    expect(changesOf(up.summary)).toEqual({ import: 1 });
-    expect(up.outputs).toMatchObject({ id: made.id, status: "completed", output: made.output });
+    // Created: the stack's first acp provider (the default one).
+    expect(changesOf(up.summary)).toEqual({ import: 1, create: 1 });
+    const { resources } = await h.exportState();
+    expect(resources.filter((r) => r.type === "pulumi:providers:acp")).toHaveLength(1);
+    expect(up.outputs.id).toBe(made.id);
+    const [recorded] = await h.stateResources("acp:index:AgentRun");
+    expect(recorded).toMatchObject({
+      id: made.id,
+      outputs: expect.objectContaining({
+        serverId: SERVER,
+        status: "completed",
+        output: made.output,
+      }),
+    });
     expect(serverRuns()).toBe(1);
     // The import option stays in the program: from now on nothing changes and nothing runs.
     expect(changesOf((await h.preview()).summary)).toEqual({});
@@ -293,13 +313,7 @@ describe("AgentRun import through the engine", () => {
   it("refuses an import id that is not <serverId>/<runId>, saying what to give, running nothing", async () => {
     const made = await runMadeByHand("Another");
     const before = serverRuns();
-    h.setProgram(async () => {
-      new AgentRun(
-        "misnamed",
-        { serverId: SERVER, content: "Another" },
-        { import: made.id as string },
-      );
-    });
+    h.setProgram(importing("misnamed", "Another", made.id as string));
     const message = await h.up().then(
       () => "",
       (err: Error) => err.message,
@@ -307,7 +321,7 @@ describe("AgentRun import through the engine", () => {
     expect(message).toContain(`the id "${made.id}" is not <serverId>/<runId>`);
     expect(message).toMatch(/e\.g\. srv_123\/run_456/);
     expect(serverRuns()).toBe(before);
-    expect((await h.stateResources("acp:AgentRun")).map((r) => r.urn)).not.toContainEqual(
+    expect((await h.stateResources("acp:index:AgentRun")).map((r) => r.urn)).not.toContainEqual(
       expect.stringMatching(/::misnamed$/),
     );
   });
