@@ -88,8 +88,15 @@ export class Progress {
       const message = diag.message.trim();
       if (message === "" || /^(update|preview|destroy|refresh) failed$/.test(message)) return;
       const where = diag.urn ? `${urnName(diag.urn)}: ` : "";
-      const label = diag.severity === "info" ? "info" : this.paint(diag.severity, diag.severity);
-      for (const line of message.split("\n")) this.write(`  ${label}: ${where}${line}`);
+      // An ephemeral info message is a resource's progress while it works (e.g. an async agent
+      // run's status), not something to keep: "…" marks it as such.
+      const label =
+        diag.severity === "info"
+          ? diag.ephemeral
+            ? "…"
+            : "info:"
+          : `${this.paint(diag.severity, diag.severity)}:`;
+      for (const line of message.split("\n")) this.write(`  ${label} ${where}${line}`);
     }
   }
 

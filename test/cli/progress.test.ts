@@ -97,6 +97,34 @@ describe("Progress", () => {
     );
   });
 
+  it("shows a resource's progress (an ephemeral info message) as a line of its own", () => {
+    const text = render(false, [
+      {
+        diagnosticEvent: {
+          urn: URN,
+          message: "agent run run_1 on server srv_1: running (30s of 10m)\n",
+          color: "never",
+          severity: "info",
+          ephemeral: true,
+        },
+      },
+      {
+        diagnosticEvent: {
+          message: "setup: agent run run_2 on server srv_1: queued (0s of 10m)",
+          color: "never",
+          severity: "info",
+          ephemeral: true,
+        },
+      },
+      { diagnosticEvent: { message: "kept", color: "never", severity: "info" } },
+    ]);
+    expect(text).toBe(
+      "  … sprint-api: agent run run_1 on server srv_1: running (30s of 10m)\n" +
+        "  … setup: agent run run_2 on server srv_1: queued (0s of 10m)\n" +
+        "  info: kept\n",
+    );
+  });
+
   it("colours only when asked", () => {
     expect(render(true, [{ resourcePreEvent: meta("delete") as never }], true)).toBe(
       "  \u001b[31m-\u001b[0m acp:Task sprint-api would delete\n",
