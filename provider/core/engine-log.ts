@@ -1,9 +1,10 @@
 /**
  * The progress sink of both front doors: the engine's own log. A provider process (the
  * dynamic provider host or the `acp` plugin) is started by the engine with the engine's
- * address on its command line; each report is sent there as an ephemeral info message about
- * the resource, which the engine shows as that resource's status while the operation runs
- * (and the Automation API passes on as a diagnostic event with `ephemeral: true`).
+ * address on its command line; each report is sent there as an info message about the resource:
+ * progress as an ephemeral one, which the engine shows as that resource's status while the
+ * operation runs (and the Automation API passes on as a diagnostic event with `ephemeral:
+ * true`); a note as one the engine keeps in its output.
  *
  * Best effort: with no engine address (a provider called directly, as in unit tests) there is
  * no sink; a message the engine does not take is dropped.
@@ -46,7 +47,7 @@ export function engineLogSink(address: string): ProgressSink {
   const engproto = require("@pulumi/pulumi/proto/engine_pb");
   /* eslint-enable @typescript-eslint/no-require-imports */
   let client: EngineClient | undefined;
-  return (target, message) => {
+  return (target, message, { ephemeral }) => {
     client ??= new engrpc.EngineClient(address, grpc.credentials.createInsecure(), {
       "grpc.use_local_subchannel_pool": 1,
     }) as EngineClient;
@@ -55,7 +56,7 @@ export function engineLogSink(address: string): ProgressSink {
     req.setMessage(engineMessage(target, message));
     req.setUrn(target.urn);
     req.setStreamid(0);
-    req.setEphemeral(true);
+    req.setEphemeral(ephemeral);
     client.log(req, () => {
       // Dropped when the engine does not take it: progress never fails an operation.
     });

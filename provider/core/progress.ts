@@ -1,9 +1,10 @@
 /**
  * Progress of long operations (an async agent run being polled, a thread waiting for its
- * task's dependencies), shown by the engine as the resource's status while the operation runs.
+ * task's dependencies), shown by the engine as the resource's status while the operation runs,
+ * and notes the engine keeps (a run that a delete only forgets).
  *
- * The core reports through {@link reportProgress} without knowing who listens: each front door
- * runs every create and update inside {@link withProgressTarget} (which resource it is), and
+ * The core reports through {@link reportProgress} and {@link reportNote} without knowing who
+ * listens: each front door runs every create, update and delete inside {@link withProgressTarget} (which resource it is), and
  * installs a sink once per process ({@link setProgressSink}; the doors use the engine's log,
  * see engine-log.ts). Operations of several resources run at once in one provider process; the
  * target follows each one through its awaits.
@@ -20,8 +21,15 @@ export interface ProgressTarget {
   name?: string;
 }
 
-/** Where progress goes. Must not throw; may drop messages. */
-export type ProgressSink = (target: ProgressTarget, message: string) => void;
+/**
+ * Where progress goes. Must not throw; may drop messages. `ephemeral`: the resource's status
+ * while it works (replaced by the next one); otherwise a note the engine keeps in its output.
+ */
+export type ProgressSink = (
+  target: ProgressTarget,
+  message: string,
+  options: { ephemeral: boolean },
+) => void;
 
 const current = new AsyncLocalStorage<ProgressTarget>();
 let sink: ProgressSink | undefined;
@@ -38,12 +46,27 @@ export function withProgressTarget<T>(target: ProgressTarget, operation: () => T
   return current.run(target, operation);
 }
 
-/** Reports `message` about the current operation's resource; nothing outside an operation. */
+/**
+ * Reports `message` as the current operation's resource's status while it works; nothing
+ * outside an operation.
+ */
 export function reportProgress(message: string): void {
+  send(message, true);
+}
+
+/**
+ * Reports `message` about the current operation's resource as a note the engine keeps in its
+ * output (e.g. that a delete only forgets); nothing outside an operation.
+ */
+export function reportNote(message: string): void {
+  send(message, false);
+}
+
+function send(message: string, ephemeral: boolean): void {
   const target = current.getStore();
   if (target === undefined || sink === undefined) return;
   try {
-    sink(target, message);
+    sink(target, message, { ephemeral });
   } catch {
     // Progress is best effort: it never fails the operation.
   }

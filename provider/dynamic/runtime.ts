@@ -48,7 +48,8 @@ export function implementation(kind: ProviderKind) {
       withProgressTarget(progressTarget(news), () =>
         withProvider(core.update(id, olds as never, news as never), news),
       ),
-    delete: (id: string) => core.delete(id),
+    delete: (id: string, props: Props) =>
+      withProgressTarget(progressTarget(props), () => core.delete(id, props as never)),
   } satisfies pulumi.dynamic.ResourceProvider;
 }
 

@@ -159,7 +159,8 @@ export const acpProvider: provider.Provider = {
   read: async (id, urn, props?: Props) => coreFor(urn).read(id, props ?? {}),
   update: async (id, urn, olds: Props, news: Props) =>
     withProgressTarget({ urn }, () => coreFor(urn).update(id, olds as never, news as never)),
-  delete: async (id, urn) => coreFor(urn).delete(id),
+  delete: async (id, urn, props: Props) =>
+    withProgressTarget({ urn }, () => coreFor(urn).delete(id, props as never)),
 
   async construct(name, type, inputs, options) {
     if (type !== TYPE_TOKENS.taskGraph) {

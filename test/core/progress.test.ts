@@ -24,15 +24,16 @@ import {
 } from "../../provider/core/progress";
 
 const TOKEN = "progress-token";
-type Report = { target: ProgressTarget; message: string };
+type Report = { target: ProgressTarget; message: string; ephemeral?: false };
 let reports: Report[] = [];
 let onReport: (r: Report) => void = () => undefined;
 
 beforeEach(() => {
   reports = [];
   onReport = () => undefined;
-  setProgressSink((target, message) => {
-    const r = { target, message };
+  setProgressSink((target, message, { ephemeral }) => {
+    // Progress (ephemeral) as { target, message }; a kept note also says `ephemeral: false`.
+    const r: Report = ephemeral ? { target, message } : { target, message, ephemeral };
     reports.push(r);
     onReport(r);
   });
@@ -177,6 +178,32 @@ describe("the cores' progress while they wait", () => {
   });
 });
 
+describe("notes", () => {
+  it("AgentRun delete: says the run is forgotten, not deleted, and sends no request", async () => {
+    const emulator = createEmulator({ token: TOKEN, servers: ["srv_1"] });
+    const baseUrl = await emulator.listen(0);
+    try {
+      const config: Record<string, unknown> = { "acp:baseUrl": baseUrl, "acp:token": TOKEN };
+      configureProvider((key) => config[key]);
+      const target = { urn: "", name: "setup" };
+      await withProgressTarget(target, () =>
+        providerCore("agentRun").delete("run_1", { serverId: "srv_1" } as never),
+      );
+      expect(reports).toEqual([
+        {
+          target,
+          message:
+            "agent run run_1 on server srv_1 is forgotten, not deleted: the API cannot delete a run, so it stays on its server",
+          ephemeral: false,
+        },
+      ]);
+      expect(emulator.stats().totalRequests).toBe(0);
+    } finally {
+      await emulator.close();
+    }
+  });
+});
+
 describe("the engine-log sink", () => {
   it.each([
     [["127.0.0.1:40001"], "127.0.0.1:40001"],
@@ -199,7 +226,7 @@ describe("the engine-log sink", () => {
     expect(engineMessage({ urn: "urn:x", name: "setup" }, "run r1: queued")).toBe("run r1: queued");
   });
 
-  it("sends an ephemeral info message about the resource to the engine's log", async () => {
+  it("sends progress as an ephemeral info message to the engine's log, and a note as a kept one", async () => {
     const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
     /* eslint-disable @typescript-eslint/no-require-imports */
     const grpc = require(require.resolve("@grpc/grpc-js", { paths: [pulumiDir] }));
@@ -234,8 +261,10 @@ describe("the engine-log sink", () => {
     );
     try {
       const sink = engineLogSink(`127.0.0.1:${port}`);
-      sink({ urn: "urn:pulumi:s::p::acp:index:AgentRun::setup" }, "agent run r1: running");
-      sink({ urn: "", name: "index" }, "agent run r2: queued");
+      sink({ urn: "urn:pulumi:s::p::acp:index:AgentRun::setup" }, "agent run r1: running", {
+        ephemeral: true,
+      });
+      sink({ urn: "", name: "index" }, "agent run r2 is forgotten", { ephemeral: false });
       await twoHeard;
       const seen = received.map((r) => ({
         severity: r.getSeverity(),
@@ -251,7 +280,7 @@ describe("the engine-log sink", () => {
             urn: "urn:pulumi:s::p::acp:index:AgentRun::setup",
             ephemeral: true,
           },
-          { severity: 1, message: "index: agent run r2: queued", urn: "", ephemeral: true },
+          { severity: 1, message: "index: agent run r2 is forgotten", urn: "", ephemeral: false },
         ]),
       );
     } finally {

@@ -195,6 +195,21 @@ describe("AgentRun through the engine", () => {
     const destroyed = await h.destroy();
     expect(changesOf(destroyed.summary)).toEqual({ delete: 5 }); // four runs and the stack
     expect(h.emulator.log.slice(mark)).toEqual([]);
+    // The engine's output says so, once per run: a kept info message named after the resource.
+    const notes = destroyed.events
+      .map((e) => e.diagnosticEvent)
+      .filter((d) => d?.severity === "info" && !d.ephemeral)
+      .map((d) => d?.message.trim())
+      .filter((m) => m?.includes("is forgotten, not deleted"));
+    expect(notes.sort()).toEqual(
+      ["flaky", "index", "long", "setup"].map((name) =>
+        expect.stringMatching(
+          new RegExp(
+            `^${name}: agent run run_\\w+ on server ${SERVER} is forgotten, not deleted: the API cannot delete a run, so it stays on its server$`,
+          ),
+        ),
+      ),
+    );
     expect(h.emulator.snapshot().runs).toHaveLength(before);
     expect(await h.stateResources("acp:AgentRun")).toEqual([]);
     expect(serverRuns()).toBe(7);

@@ -23,7 +23,7 @@ import {
   type RunEnvelope,
 } from "../../client";
 import { noBlindResend } from "../paid-work";
-import { waitReporter } from "../progress";
+import { reportNote, waitReporter } from "../progress";
 import { acpClient } from "../settings";
 import { canonicalJson, containsUnknown, definedOnly, stableKey, UNKNOWN } from "../compare";
 import { checkFailures, describeError } from "../errors";
@@ -386,7 +386,16 @@ export class AgentRunProviderImpl {
    * Forgets the run: the API has no route that deletes a run, so no request is made and the run
    * stays on its server.
    */
-  async delete(_id: string): Promise<void> {}
+  /**
+   * Forgets the run: the API has no route that deletes one. No request; a note in the engine's
+   * output says so.
+   */
+  async delete(id: string, props: Record<string, unknown> = {}): Promise<void> {
+    const where = typeof props.serverId === "string" ? ` on server ${props.serverId}` : "";
+    reportNote(
+      `agent run ${id}${where} is forgotten, not deleted: the API cannot delete a run, so it stays on its server`,
+    );
+  }
 }
 
 /** How an imported run was made, and the provider's settings, taken from the program (see diff). */
