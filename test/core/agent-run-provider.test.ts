@@ -3,8 +3,9 @@
  * (the emulator's `serverRun` count) of create, read, update and delete, including a failed run,
  * a run that outlives its wait, and a create whose answer is lost.
  */
-import { createEmulator, type Emulator } from "../../emulator";
-import { acpClient, configureProvider, providerCore, RUN_EVENTS_KEPT } from "../../provider/core";
+import type { Emulator } from "../../emulator";
+import { emulatorForCore } from "./helpers";
+import { acpClient, providerCore, RUN_EVENTS_KEPT } from "../../provider/core";
 import { UNKNOWN } from "../../provider/core/compare";
 
 const TOKEN = "agent-run-token";
@@ -26,19 +27,11 @@ const createFails = async (inputs: Record<string, unknown>): Promise<Partial> =>
   return err as Partial;
 };
 
+let close: () => Promise<void>;
 beforeAll(async () => {
-  emulator = createEmulator({ token: TOKEN, servers: ["srv_1", "srv_2"] });
-  const baseUrl = await emulator.listen(0);
-  const config: Record<string, unknown> = {
-    "acp:baseUrl": baseUrl,
-    "acp:token": TOKEN,
-    "acp:maxRetries": 0,
-  };
-  configureProvider((key) => config[key]);
+  ({ emulator, close } = await emulatorForCore({ token: TOKEN, servers: ["srv_1", "srv_2"] }));
 });
-afterAll(async () => {
-  await emulator.close();
-});
+afterAll(() => close());
 beforeEach(() => {
   emulator.reset();
   emulator.resetStats();

@@ -3,29 +3,20 @@
  * (setting its title) fails is raised as a partial create carrying the thread's id and outputs,
  * so the engine records it and the next up only sets the title — the agent ran once.
  */
-import { createEmulator, type Emulator } from "../../emulator";
-import { AcpClient } from "../../provider/client";
-import { configureProvider, providerCore } from "../../provider/core";
+import type { Emulator } from "../../emulator";
+import type { AcpClient } from "../../provider/client";
+import { providerCore } from "../../provider/core";
+import { emulatorForCore } from "./helpers";
 
 const TOKEN = "paid-work-token";
 let emulator: Emulator;
 let client: AcpClient;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  emulator = createEmulator({ token: TOKEN });
-  const baseUrl = await emulator.listen(0);
-  const config: Record<string, unknown> = {
-    "acp:baseUrl": baseUrl,
-    "acp:token": TOKEN,
-    "acp:maxRetries": 0,
-  };
-  configureProvider((key) => config[key]);
-  client = new AcpClient({ baseUrl, token: TOKEN, maxRetries: 0 });
+  ({ emulator, api: client, close } = await emulatorForCore({ token: TOKEN }));
 });
-afterAll(async () => {
-  await client.close();
-  await emulator.close();
-});
+afterAll(() => close());
 
 describe("a run thread whose title cannot be set", () => {
   it("is recorded with its id and execution, and the next up sets the title without running again", async () => {
@@ -73,21 +64,15 @@ describe.each([
         ?.linkedThreadIds?.includes(t.id as string),
     );
 
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    server = createEmulator({ token: TOKEN, idempotencyReplay });
-    const baseUrl = await server.listen(0);
-    const config: Record<string, unknown> = {
-      "acp:baseUrl": baseUrl,
-      "acp:token": TOKEN,
-      "acp:maxRetries": 3,
-    };
-    configureProvider((key) => config[key]);
-    api = new AcpClient({ baseUrl, token: TOKEN, maxRetries: 0 });
+    ({
+      emulator: server,
+      api,
+      close,
+    } = await emulatorForCore({ token: TOKEN, idempotencyReplay }, 3));
   });
-  afterAll(async () => {
-    await api.close();
-    await server.close();
-  });
+  afterAll(() => close());
   beforeEach(() => {
     server.setFaults(undefined);
     server.resetStats();
@@ -198,17 +183,14 @@ describe.each([
   ["does not replay Idempotency-Keys", false],
 ])("paid work that cannot be looked up, on a server that %s", (_name, idempotencyReplay) => {
   let server: Emulator;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    server = createEmulator({ token: TOKEN, idempotencyReplay, servers: ["srv_1"] });
-    const baseUrl = await server.listen(0);
-    const config: Record<string, unknown> = {
-      "acp:baseUrl": baseUrl,
-      "acp:token": TOKEN,
-      "acp:maxRetries": 3,
-    };
-    configureProvider((key) => config[key]);
+    ({ emulator: server, close } = await emulatorForCore(
+      { token: TOKEN, idempotencyReplay, servers: ["srv_1"] },
+      3,
+    ));
   });
-  afterAll(() => server.close());
+  afterAll(() => close());
   beforeEach(() => {
     server.setFaults(undefined);
     server.resetStats();

@@ -5,9 +5,10 @@
  * for the engine's log service).
  */
 import * as path from "node:path";
-import { createEmulator, type Emulator } from "../../emulator";
-import { AcpClient } from "../../provider/client";
-import { configureProvider, providerCore } from "../../provider/core";
+import type { Emulator } from "../../emulator";
+import { emulatorForCore } from "./helpers";
+import type { AcpClient } from "../../provider/client";
+import { providerCore } from "../../provider/core";
 import {
   engineAddressOf,
   engineLogSink,
@@ -111,21 +112,11 @@ describe("the cores' progress while they wait", () => {
   let emulator: Emulator;
   let api: AcpClient;
 
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    emulator = createEmulator({ token: TOKEN, servers: ["srv_1"] });
-    const baseUrl = await emulator.listen(0);
-    const config: Record<string, unknown> = {
-      "acp:baseUrl": baseUrl,
-      "acp:token": TOKEN,
-      "acp:maxRetries": 0,
-    };
-    configureProvider((key) => config[key]);
-    api = new AcpClient({ baseUrl, token: TOKEN, maxRetries: 0 });
+    ({ emulator, api, close } = await emulatorForCore({ token: TOKEN, servers: ["srv_1"] }));
   });
-  afterAll(async () => {
-    await api.close();
-    await emulator.close();
-  });
+  afterAll(() => close());
 
   it("AgentRun: the async run's status, on the resource the door named", async () => {
     emulator.holdAsyncRuns(true);
@@ -180,11 +171,8 @@ describe("the cores' progress while they wait", () => {
 
 describe("notes", () => {
   it("AgentRun delete: says the run is forgotten, not deleted, and sends no request", async () => {
-    const emulator = createEmulator({ token: TOKEN, servers: ["srv_1"] });
-    const baseUrl = await emulator.listen(0);
+    const { emulator, close } = await emulatorForCore({ token: TOKEN, servers: ["srv_1"] });
     try {
-      const config: Record<string, unknown> = { "acp:baseUrl": baseUrl, "acp:token": TOKEN };
-      configureProvider((key) => config[key]);
       const target = { urn: "", name: "setup" };
       await withProgressTarget(target, () =>
         providerCore("agentRun").delete("run_1", { serverId: "srv_1" } as never),
@@ -199,7 +187,7 @@ describe("notes", () => {
       ]);
       expect(emulator.stats().totalRequests).toBe(0);
     } finally {
-      await emulator.close();
+      await close();
     }
   });
 });

@@ -7,7 +7,8 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { inspect } from "node:util";
-import { configureProvider, providerCore } from "../../provider/core";
+import { providerCore } from "../../provider/core";
+import { configureCoreFor } from "./helpers";
 
 const TOKEN = "tok_PROVIDER_ECHO_7d1c9e2fb0a4";
 const b64 = (s: string) => Buffer.from(s).toString("base64");
@@ -113,12 +114,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  const config: Record<string, unknown> = {
-    "acp:baseUrl": `http://127.0.0.1:${port}`,
-    "acp:token": TOKEN,
-    "acp:maxRetries": 0,
-  };
-  configureProvider((key) => config[key]);
+  configureCoreFor(`http://127.0.0.1:${port}`, TOKEN);
 });
 afterAll(() => new Promise((resolve) => server.close(resolve)));
 

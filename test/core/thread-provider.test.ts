@@ -2,9 +2,9 @@
  * The Thread provider core: check and diff called directly, and create / read / update /
  * delete against the in-process emulator, counting the agent's executions (paid work).
  */
-import { createEmulator, type Emulator } from "../../emulator";
-import { AcpClient } from "../../provider/client";
-import { configureProvider } from "../../provider/core";
+import type { Emulator } from "../../emulator";
+import { emulatorForCore } from "./helpers";
+import type { AcpClient } from "../../provider/client";
 import { UNKNOWN } from "../../provider/core/compare";
 import { ThreadProviderImpl, threadCreateKey } from "../../provider/core/thread/provider";
 
@@ -167,16 +167,17 @@ describe("Thread against the emulator", () => {
     return err as Error & { id?: string; properties?: Record<string, unknown> };
   };
 
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    emulator = createEmulator({ token: TOKEN, budget: 10, agent: { costPerRun: 1 } });
-    const baseUrl = await emulator.listen(0);
-    const config: Record<string, unknown> = {
-      "acp:baseUrl": baseUrl,
-      "acp:token": TOKEN,
-      "acp:maxRetries": 0,
-    };
-    configureProvider((key) => config[key]);
-    client = new AcpClient({ baseUrl, token: TOKEN, maxRetries: 0 });
+    ({
+      emulator,
+      api: client,
+      close,
+    } = await emulatorForCore({
+      token: TOKEN,
+      budget: 10,
+      agent: { costPerRun: 1 },
+    }));
   });
   /** The requests of the running test. */
   let logStart = 0;
@@ -188,8 +189,7 @@ describe("Thread against the emulator", () => {
     emulator.resetStats();
   });
   afterAll(async () => {
-    await client.close();
-    await emulator.close();
+    await close();
   });
 
   it("creates an empty thread without running anything, and never sends stream", async () => {
