@@ -58,31 +58,10 @@ function resourceKey(urn: string): string {
   return `${project}/${stack}/${name}`;
 }
 
-/** A Task of the plugin's TaskGraph: the plugin's own resource type. */
-class PluginTask extends pulumi.CustomResource {
-  constructor(name: string, args: TaskArgs, opts: pulumi.CustomResourceOptions) {
-    super(TYPE_TOKENS.task, name, { ...args }, opts);
-  }
-}
-
-/** A TaskThread of the plugin's TaskGraph. */
-class PluginTaskThread extends pulumi.CustomResource {
-  constructor(name: string, args: TaskThreadArgs, opts: pulumi.CustomResourceOptions) {
-    super(TYPE_TOKENS.taskThread, name, { ...args }, opts);
-  }
-}
-
-/** A project thread of the plugin's TaskGraph. */
-class PluginThread extends pulumi.CustomResource {
-  constructor(name: string, args: ThreadArgs, opts: pulumi.CustomResourceOptions) {
-    super(TYPE_TOKENS.thread, name, { ...args }, opts);
-  }
-}
-
-/** An agent run of the plugin's TaskGraph. */
-class PluginAgentRun extends pulumi.CustomResource {
-  constructor(name: string, args: AgentRunArgs, opts: pulumi.CustomResourceOptions) {
-    super(TYPE_TOKENS.agentRun, name, { ...args }, opts);
+/** A resource of the plugin's TaskGraph: one of the plugin's own resource types. */
+class PluginResource extends pulumi.CustomResource {
+  constructor(type: string, name: string, args: object, opts: pulumi.CustomResourceOptions) {
+    super(type, name, { ...args }, opts);
   }
 }
 
@@ -93,7 +72,7 @@ class PluginTaskGraph extends TaskGraph {
     args: ThreadArgs,
     opts: pulumi.CustomResourceOptions,
   ): Thread {
-    return new PluginThread(name, args, opts) as unknown as Thread;
+    return new PluginResource(TYPE_TOKENS.thread, name, args, opts) as unknown as Thread;
   }
 
   protected override declareRun(
@@ -101,7 +80,7 @@ class PluginTaskGraph extends TaskGraph {
     args: AgentRunArgs,
     opts: pulumi.CustomResourceOptions,
   ): AgentRun {
-    return new PluginAgentRun(name, args, opts) as unknown as AgentRun;
+    return new PluginResource(TYPE_TOKENS.agentRun, name, args, opts) as unknown as AgentRun;
   }
 
   protected override declareTask(
@@ -109,7 +88,7 @@ class PluginTaskGraph extends TaskGraph {
     args: TaskArgs,
     opts: pulumi.CustomResourceOptions,
   ): Task {
-    return new PluginTask(name, args, opts) as unknown as Task;
+    return new PluginResource(TYPE_TOKENS.task, name, args, opts) as unknown as Task;
   }
 
   protected override declareThread(
@@ -117,7 +96,7 @@ class PluginTaskGraph extends TaskGraph {
     args: TaskThreadArgs,
     opts: pulumi.CustomResourceOptions,
   ): TaskThread {
-    return new PluginTaskThread(name, args, opts) as unknown as TaskThread;
+    return new PluginResource(TYPE_TOKENS.taskThread, name, args, opts) as unknown as TaskThread;
   }
 }
 

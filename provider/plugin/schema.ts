@@ -163,6 +163,12 @@ export function packageSchema(version: string) {
     Object.keys(ThreadSettings.shape).map((k) => [k, thread.inputProperties[k]]),
   );
   const ref = (name: string): PropertySpec => ({ $ref: `#/types/acp:index:${name}` });
+  /** An output of ids by key. */
+  const idsByKey = (description: string): PropertySpec => ({
+    type: "object",
+    additionalProperties: { type: "string" },
+    description,
+  });
   const dependsOn: PropertySpec = {
     type: "array",
     items: { type: "string" },
@@ -266,26 +272,10 @@ export function packageSchema(version: string) {
         },
         requiredInputs: ["tasks"],
         properties: {
-          taskIds: {
-            type: "object",
-            additionalProperties: { type: "string" },
-            description: "The tasks' ids by key.",
-          },
-          threadIds: {
-            type: "object",
-            additionalProperties: { type: "string" },
-            description: "The threads' ids by task key.",
-          },
-          projectThreadIds: {
-            type: "object",
-            additionalProperties: { type: "string" },
-            description: "The project threads' ids by key (threads).",
-          },
-          runIds: {
-            type: "object",
-            additionalProperties: { type: "string" },
-            description: "The agent runs' ids by key (runs).",
-          },
+          taskIds: idsByKey("The tasks' ids by key."),
+          threadIds: idsByKey("The threads' ids by task key."),
+          projectThreadIds: idsByKey("The project threads' ids by key (threads)."),
+          runIds: idsByKey("The agent runs' ids by key (runs)."),
           mermaid: { type: "string", description: "The graph as a Mermaid flowchart." },
         },
         required: ["taskIds", "threadIds", "projectThreadIds", "runIds", "mermaid"],
