@@ -4,7 +4,7 @@ import { TaskThread, type TaskThreadArgs } from "../dynamic/task-thread";
 import { Thread, type ThreadArgs } from "../dynamic/thread";
 import { AgentRun, type AgentRunArgs } from "../dynamic/agent-run";
 import type { ThreadMode } from "../core";
-import { closeMatches, TaskGraphError, toMermaid, validateGraph } from "./graph";
+import { closeMatches, TaskGraphError, toMermaid, validateGraph, type MermaidWork } from "./graph";
 
 /** The thread a {@link TaskGraph} starts or runs for one task: TaskThread inputs but `taskId`. */
 export type TaskGraphThread = Omit<TaskThreadArgs, "taskId" | "mode"> & {
@@ -147,42 +147,23 @@ export class TaskGraph extends pulumi.ComponentResource {
     const titles = pulumi.all(
       Object.fromEntries(Object.keys(args.tasks).map((k) => [k, args.tasks[k].title])),
     );
-    const work = pulumi.all({
-      threads: pulumi.all(
-        Object.fromEntries(
-          Object.entries(args.threads ?? {}).map(([k, v]) => [k, pulumi.output(v.title ?? k)]),
+    const work = pulumi.all({ threads: titlesOf(args.threads), runs: titlesOf(args.runs) });
+    this.mermaid = pulumi
+      .all([titles, work])
+      .apply(([t, w]) =>
+        toMermaid(
+          Object.fromEntries(
+            Object.keys(args.tasks).map((k) => [
+              k,
+              { title: t[k] as string, dependsOn: args.tasks[k].dependsOn },
+            ]),
+          ),
+          [
+            ...mermaidWork("thread", w.threads, args.threads),
+            ...mermaidWork("run", w.runs, args.runs),
+          ],
         ),
-      ),
-      runs: pulumi.all(
-        Object.fromEntries(
-          Object.entries(args.runs ?? {}).map(([k, v]) => [k, pulumi.output(v.title ?? k)]),
-        ),
-      ),
-    });
-    this.mermaid = pulumi.all([titles, work]).apply(([t, w]) =>
-      toMermaid(
-        Object.fromEntries(
-          Object.keys(args.tasks).map((k) => [
-            k,
-            { title: t[k] as string, dependsOn: args.tasks[k].dependsOn },
-          ]),
-        ),
-        [
-          ...Object.entries(w.threads).map(([key, title]) => ({
-            kind: "thread" as const,
-            key,
-            title: String(title),
-            dependsOn: args.threads?.[key]?.dependsOn,
-          })),
-          ...Object.entries(w.runs).map(([key, title]) => ({
-            kind: "run" as const,
-            key,
-            title: String(title),
-            dependsOn: args.runs?.[key]?.dependsOn,
-          })),
-        ],
-      ),
-    );
+      );
     this.registerOutputs({
       taskIds: this.taskIds,
       threadIds: this.threadIds,
@@ -226,6 +207,31 @@ export class TaskGraph extends pulumi.ComponentResource {
   ): AgentRun {
     return new AgentRun(name, args, opts);
   }
+}
+
+/** The titles of a graph's `threads` or `runs` by key (the key where a title is not set). */
+function titlesOf(
+  items: Record<string, { title?: pulumi.Input<string> }> | undefined,
+): pulumi.Output<Record<string, string>> {
+  return pulumi.all(
+    Object.fromEntries(
+      Object.entries(items ?? {}).map(([k, v]) => [k, pulumi.output(v.title ?? k)]),
+    ),
+  );
+}
+
+/** A graph's `threads` or `runs` as Mermaid nodes, with the tasks each waits for. */
+function mermaidWork(
+  kind: MermaidWork["kind"],
+  titles: Record<string, unknown>,
+  items: Record<string, AfterTasks> | undefined,
+): MermaidWork[] {
+  return Object.entries(titles).map(([key, title]) => ({
+    kind,
+    key,
+    title: String(title),
+    dependsOn: items?.[key]?.dependsOn,
+  }));
 }
 
 /**

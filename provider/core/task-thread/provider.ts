@@ -403,16 +403,14 @@ export class TaskThreadProviderImpl {
           ConflictError.isInstance(err) &&
           err.reason === CONFLICT_REASONS.blockedByDependencies
         ) {
-          if (Date.now() + pollMs <= deadline) {
-            reportBlocked(
-              `waiting for its dependencies${err.blockingTaskIds?.length ? ` (not done: ${err.blockingTaskIds.join(", ")})` : ""}`,
-            );
-            await sleep(pollMs);
-            continue;
-          }
           const blocking = err.blockingTaskIds?.length
             ? ` (not done: ${err.blockingTaskIds.join(", ")})`
             : "";
+          if (Date.now() + pollMs <= deadline) {
+            reportBlocked(`waiting for its dependencies${blocking}`);
+            await sleep(pollMs);
+            continue;
+          }
           throw new Error(
             inputs.onBlocked === "wait"
               ? `${doing}: the task was still blocked by its dependencies after ${waitMs / 1000}s${blocking}; raise waitTimeoutSeconds or finish the dependencies first`
