@@ -188,6 +188,20 @@ export interface MermaidNode extends GraphNode {
   title: string;
 }
 
+/**
+ * Why `dep`, named in the `dependsOn` of a graph's thread or run, is not one of `taskKeys`
+ * (with the closest key, if any), or undefined when it is. `of`: "graph" or "sprint".
+ */
+export function notATaskOf(
+  dep: string,
+  taskKeys: readonly string[],
+  of: string,
+): string | undefined {
+  if (taskKeys.includes(dep)) return undefined;
+  const close = closeMatches(dep, taskKeys, 1);
+  return `"${dep}" is not a task of the ${of}${close.length > 0 ? ` (did you mean "${close[0]}"?)` : ""}`;
+}
+
 /** A project thread or an agent run of a graph, drawn after the tasks it waits for. */
 export interface MermaidWork {
   kind: "thread" | "run";

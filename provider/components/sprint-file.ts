@@ -17,7 +17,7 @@ import {
   ThreadInputs,
   ThreadSettings,
 } from "../core";
-import { closeMatches, graphIssues } from "./graph";
+import { closeMatches, graphIssues, notATaskOf } from "./graph";
 import type {
   TaskGraphDefaults,
   TaskGraphProjectThread,
@@ -234,11 +234,10 @@ export function sprintFromObject(obj: unknown, sourceName: string): SprintFile {
         );
       }
       for (const dep of item.dependsOn ?? []) {
-        if (taskKeys.includes(dep)) continue;
-        const close = closeMatches(dep, taskKeys, 1);
-        problems.push(
-          `${sourceName}: ${formatPath([field, key, "dependsOn"])}: "${dep}" is not a task of the sprint${close.length > 0 ? ` (did you mean "${close[0]}"?)` : ""}`,
-        );
+        const problem = notATaskOf(dep, taskKeys, "sprint");
+        if (problem) {
+          problems.push(`${sourceName}: ${formatPath([field, key, "dependsOn"])}: ${problem}`);
+        }
       }
     }
   }

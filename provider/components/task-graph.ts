@@ -4,7 +4,7 @@ import { TaskThread, type TaskThreadArgs } from "../dynamic/task-thread";
 import { Thread, type ThreadArgs } from "../dynamic/thread";
 import { AgentRun, type AgentRunArgs } from "../dynamic/agent-run";
 import type { ThreadMode } from "../core";
-import { closeMatches, TaskGraphError, toMermaid, validateGraph, type MermaidWork } from "./graph";
+import { notATaskOf, TaskGraphError, toMermaid, validateGraph, type MermaidWork } from "./graph";
 
 /** The thread a {@link TaskGraph} starts or runs for one task: TaskThread inputs but `taskId`. */
 export type TaskGraphThread = Omit<TaskThreadArgs, "taskId" | "mode"> & {
@@ -268,11 +268,8 @@ function validateWork(name: string, args: TaskGraphArgs): void {
         continue;
       }
       for (const dep of deps) {
-        if (taskKeys.includes(dep)) continue;
-        const close = closeMatches(String(dep), taskKeys, 1);
-        problems.push(
-          `${field}.${key}.dependsOn: "${dep}" is not a task of the graph${close.length > 0 ? ` (did you mean "${close[0]}"?)` : ""}`,
-        );
+        const problem = notATaskOf(String(dep), taskKeys, "graph");
+        if (problem) problems.push(`${field}.${key}.dependsOn: ${problem}`);
       }
     }
   }
