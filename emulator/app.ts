@@ -33,7 +33,10 @@ export interface EmulatorOptions extends ApiVariantOptions {
   agent?: AgentOptions;
   /** Server-wide fault injection. Default none. */
   faults?: ServerFaults;
-  /** Persist the store to this JSON file after each write (atomically); reload it on start. */
+  /**
+   * Persist the store to this JSON file and its journal `FILE.journal` (each write appended to
+   * the journal before the answer; compacted into the file on close); reload both on start.
+   */
   dataFile?: string;
   /** Seed of the fault RNG: the same seed gives the same fault sequence. Default 1. */
   seed?: number;
@@ -561,7 +564,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       // The server closes even when the last write to the data file fails; close() then rejects.
       let flushError: unknown;
       try {
-        store.flush();
+        store.close();
       } catch (error) {
         flushError = error;
       }

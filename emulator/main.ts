@@ -20,7 +20,7 @@ const USAGE = `usage: acp-emulator [options]
   --token TOKEN         bearer token required on /v1 (default $ACP_EMULATOR_TOKEN, else test-token)
   --budget USD          account budget (default 100)
   --latency MS          latency added before every answer (default 0)
-  --data FILE           persist the store to FILE and reload it on start
+  --data FILE           persist the store to FILE (and its journal FILE.journal), reload on start
   --agent-duration MS   time a synchronous agent run takes (default 0)
   --agent-fail          every agent run fails
   -h, --help            this text

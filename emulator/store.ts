@@ -1,6 +1,5 @@
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { randomBytes } from "node:crypto";
+import { openJournalFile, type GenerationTagged } from "./journal";
 import type { Run, RunEvent, Task, Thread } from "../provider/client/schemas";
 
 /** A run and what the emulator keeps beside it. */
@@ -61,11 +60,16 @@ export interface Store {
   /** Empties the store and sets the budget. */
   clear(budget: number): void;
   snapshot(): StoreSnapshot;
-  /** Persists the store when it has a data file (atomic: temp file then rename). */
+  /**
+   * Persists the changes since the last flush when the store has a data file: one synchronous
+   * append to its journal (see {@link openJournalFile}), or a compaction when one is due.
+   */
   flush(): void;
+  /** Flushes, then compacts the journal into the data file. The store stays usable. */
+  close(): void;
 }
 
-interface PersistedData {
+interface PersistedData extends GenerationTagged {
   version: 1;
   budget: number;
   nextSeq: number;
@@ -75,13 +79,38 @@ interface PersistedData {
   idempotency: Record<string, IdempotentResponse>;
 }
 
+/**
+ * One change as the journal records it: each carries the whole new value, so replaying a change
+ * sets what it set, whatever came before.
+ */
+type StoreChange =
+  | { op: "task"; seq: number; nextSeq: number; task: Task & { id: string } }
+  | { op: "deleteTask"; id: string }
+  | { op: "thread"; thread: Thread & { id: string } }
+  | { op: "deleteThread"; id: string }
+  | { op: "run"; record: RunRecord & { run: { id: string } } }
+  | { op: "idempotent"; key: string; response: IdempotentResponse }
+  | { op: "budget"; budget: number };
+
 /** Options of {@link createStore}. */
 export interface StoreOptions {
   /** Budget in USD of a new store (ignored when the data file exists: its budget wins). */
   budget: number;
-  /** JSON file to load on start and to write after each change. */
+  /**
+   * JSON file to load on start, with its journal `FILE.journal` beside it; each flush appends
+   * the changes to the journal, and `close()` compacts them into the file.
+   */
   dataFile?: string;
+  /**
+   * A flush compacts instead of appending once the journal holds more than this many bytes, or
+   * twice the data file's size if that is more (so compaction costs O(1) per byte journaled).
+   * Default 8 MiB.
+   */
+  journalLimitBytes?: number;
 }
+
+/** Default of {@link StoreOptions.journalLimitBytes}: 8 MiB. */
+export const JOURNAL_LIMIT_BYTES = 8 * 1024 * 1024;
 
 /** A new server-assigned id, such as `task_3f9c0a1b2c4d5e6f7a8b`. */
 export function newId(prefix: "task" | "thr" | "run" | "evt"): string {
@@ -95,49 +124,107 @@ export function createStore(options: StoreOptions): Store {
   let runs = new Map<string, RunRecord>();
   let idempotency = new Map<string, IdempotentResponse>();
   let nextSeq = 1;
-  let dirty = false;
   let budget = options.budget;
+  const file = options.dataFile
+    ? openJournalFile<PersistedData, StoreChange>(options.dataFile, parseData)
+    : undefined;
+  // Changes not yet written; whether a clear is (the journal cannot express one); whether the
+  // next write must rewrite the data file (there is none yet, or an append may have torn a line).
+  let pending: StoreChange[] = [];
+  let cleared = false;
+  let rewrite = file !== undefined && file.snapshot === undefined;
+  // Whether the journal holds changes the data file does not.
+  let journaled = (file?.changes.length ?? 0) > 0;
+
+  /** Applies a change to the maps: the one path of both live writes and the journal's replay. */
+  function apply(change: StoreChange): void {
+    switch (change.op) {
+      case "task":
+        tasks.set(change.task.id, { seq: change.seq, task: change.task });
+        nextSeq = change.nextSeq;
+        break;
+      case "deleteTask":
+        tasks.delete(change.id);
+        break;
+      case "thread":
+        threads.set(change.thread.id, change.thread);
+        break;
+      case "deleteThread":
+        threads.delete(change.id);
+        break;
+      case "run":
+        runs.set(change.record.run.id, change.record);
+        break;
+      case "idempotent":
+        idempotency.set(change.key, change.response);
+        break;
+      case "budget":
+        budget = change.budget;
+        break;
+    }
+  }
+
+  function change(c: StoreChange): void {
+    apply(c);
+    if (file) pending.push(c);
+  }
+
+  function persisted(): PersistedData {
+    return {
+      version: 1,
+      budget,
+      nextSeq,
+      tasks: [...tasks.values()],
+      threads: [...threads.values()],
+      runs: [...runs.values()],
+      idempotency: Object.fromEntries(idempotency),
+    };
+  }
+
+  function compact(): void {
+    file!.compact(persisted());
+    pending = [];
+    cleared = false;
+    rewrite = false;
+    journaled = false;
+  }
+
   const store: Store = {
     get budget() {
       return budget;
     },
     set budget(usd: number) {
-      budget = usd;
-      dirty = true;
+      change({ op: "budget", budget: usd });
     },
     getTask: (id) => tasks.get(id)?.task,
     listTasks: () => [...tasks.values()],
     putTask(task) {
-      const existing = tasks.get(task.id);
-      tasks.set(task.id, { seq: existing?.seq ?? nextSeq++, task });
-      dirty = true;
+      const seq = tasks.get(task.id)?.seq ?? nextSeq++;
+      change({ op: "task", seq, nextSeq, task });
     },
     deleteTask(id) {
-      const had = tasks.delete(id);
-      dirty ||= had;
+      const had = tasks.has(id);
+      if (had) change({ op: "deleteTask", id });
       return had;
     },
     getThread: (id) => threads.get(id),
     listThreads: () => [...threads.values()],
     putThread(thread) {
-      threads.set(thread.id, thread);
-      dirty = true;
+      change({ op: "thread", thread });
     },
     deleteThread(id) {
-      const had = threads.delete(id);
-      dirty ||= had;
+      const had = threads.has(id);
+      if (had) change({ op: "deleteThread", id });
       return had;
     },
     getRun: (id) => runs.get(id),
     listRuns: () => [...runs.values()],
     putRun(record) {
-      runs.set(record.run.id, record);
-      dirty = true;
+      change({ op: "run", record });
     },
     getIdempotent: (key) => idempotency.get(key),
     putIdempotent(key, response) {
-      idempotency.set(key, response);
-      dirty = true;
+      change({ op: "idempotent", key, response });
     },
     clear(usd) {
       tasks = new Map();
@@ -145,7 +232,10 @@ export function createStore(options: StoreOptions): Store {
       runs = new Map();
       idempotency = new Map();
       nextSeq = 1;
-      store.budget = usd;
+      budget = usd;
+      // Journaling a clear would keep every change before it: a tiny snapshot replaces them.
+      cleared = file !== undefined;
+      pending = [];
     },
     snapshot: () =>
       structuredClone({
@@ -155,24 +245,34 @@ export function createStore(options: StoreOptions): Store {
         budget,
       }),
     flush() {
-      if (!options.dataFile || !dirty) return;
-      const data: PersistedData = {
-        version: 1,
-        budget,
-        nextSeq,
-        tasks: [...tasks.values()],
-        threads: [...threads.values()],
-        runs: [...runs.values()],
-        idempotency: Object.fromEntries(idempotency),
-      };
-      writeAtomic(options.dataFile, JSON.stringify(data));
-      dirty = false;
+      if (!file) return;
+      const limit = Math.max(
+        options.journalLimitBytes ?? JOURNAL_LIMIT_BYTES,
+        2 * file.snapshotBytes,
+      );
+      if (pending.length === 0 && !cleared) return;
+      if (rewrite || cleared || file.journalBytes > limit) {
+        compact();
+        return;
+      }
+      try {
+        file.append(pending);
+      } catch (error) {
+        // The journal may end in a torn line now: only a full rewrite is safe next time.
+        rewrite = true;
+        throw error;
+      }
+      pending = [];
+      journaled = true;
+    },
+    close() {
+      if (!file) return;
+      if (journaled || cleared || pending.length > 0) compact();
+      file.close();
     },
   };
-  if (options.dataFile && fs.existsSync(options.dataFile)) {
-    // A corrupt file is an error the user must see, not a silently empty store.
-    const data = JSON.parse(fs.readFileSync(options.dataFile, "utf8")) as PersistedData;
-    if (data.version !== 1) throw new Error(`${options.dataFile}: unknown data file version`);
+  if (file?.snapshot) {
+    const data = file.snapshot;
     tasks = new Map(data.tasks.map((t) => [t.task.id as string, t]));
     threads = new Map(data.threads.map((t) => [t.id as string, t]));
     runs = new Map(data.runs.map((r) => [r.run.id as string, r]));
@@ -180,15 +280,13 @@ export function createStore(options: StoreOptions): Store {
     nextSeq = data.nextSeq;
     budget = data.budget;
   }
+  for (const c of file?.changes ?? []) apply(c);
   return store;
 }
 
-/** Writes a temp file beside `file` and renames it over `file`: readers never see half a file. */
-function writeAtomic(file: string, text: string): void {
-  const tmp = path.join(
-    path.dirname(file),
-    `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`,
-  );
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
+/** The data file's JSON, checked for a version this code reads. */
+function parseData(json: unknown): PersistedData {
+  const data = json as PersistedData;
+  if (data?.version !== 1) throw new Error(`${String(data?.version)}: unknown data file version`);
+  return data;
 }
