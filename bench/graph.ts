@@ -9,8 +9,9 @@ export interface GraphNode {
 
 /**
  * A DAG of `n` tasks in `layers` layers (topological order). Tasks of the first layer have no
- * dependencies; every other task depends on two distinct tasks of earlier layers, the first
- * always from the layer just before (so the graph really is `layers` deep).
+ * dependencies; every other task depends on two distinct tasks of earlier layers (one when only
+ * one task comes before its layer, as in the second layer of a graph of at most `layers`
+ * tasks), the first always from the layer just before (so the graph really is `layers` deep).
  */
 export function buildGraph(n: number, seed = 42, layers = 10): GraphNode[] {
   const rand = seededRandom(seed);
@@ -23,7 +24,9 @@ export function buildGraph(n: number, seed = 42, layers = 10): GraphNode[] {
       const prevStart = (layer - 1) * perLayer;
       const layerStart = layer * perLayer;
       deps.push(nodes[prevStart + Math.floor(rand() * perLayer)].key);
-      while (deps.length < 2) {
+      // Two distinct dependencies need two earlier tasks to choose from.
+      const wanted = Math.min(2, layerStart);
+      while (deps.length < wanted) {
         const candidate = nodes[Math.floor(rand() * layerStart)].key;
         if (!deps.includes(candidate)) deps.push(candidate);
       }
