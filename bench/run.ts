@@ -3,15 +3,25 @@
  * by side in one run against the emulator (a separate process). Writes bench/results/latest.json
  * and bench/results/latest.md. Reports figures; exits non-zero only when something broke.
  *
- * Settings (environment): BENCH_PARALLEL (engine parallelism, default 8), BENCH_SIZES (default
- * "100,500"), BENCH_REPS_SMALL (repetitions below the largest size, default 3), BENCH_REPS_LARGE
- * (repetitions at the largest size, default 3), BENCH_REPS_LATENCY (repetitions at 50 ms,
- * default 1), BENCH_LATENCIES (default "0,50"), BENCH_CLIENT_COUNT (default 10000),
- * BENCH_CLIENT_CONCURRENCY (default: the parallelism). The fast mode beside the default
- * (`pulumi-acp up|destroy --fast`: PULUMI_SKIP_CHECKPOINTS): BENCH_FAST_SIZES (default
- * "100,500,2000"), BENCH_FAST_REPS (default 3), BENCH_FAST_REPS_LARGEST (repetitions at the
- * largest fast size, default 1). BENCH_SECTIONS: which parts run, of "engine,fast,client"
- * (default all three; a run of fewer writes bench/results/latest-<sections>.*).
+ * A plain `npm run bench` leaves out the long sizes (2,000 tasks and up): about 14 minutes on
+ * 2 cores at load 2, estimated from the measured figures (BENCHMARKS.md, "How long a run takes").
+ * BENCH_LONG=1 adds them: N = 2,000 in the engine section (0 ms only, BENCH_REPS_LONG
+ * repetitions) and in the fast section; one to two hours more.
+ *
+ * Settings (environment): BENCH_LONG (1: add the long sizes to the default size lists),
+ * BENCH_PARALLEL (engine parallelism, default 8), BENCH_SIZES (default "100,500", with
+ * BENCH_LONG "100,500,2000"), BENCH_REPS_SMALL (repetitions below the main size, default 3),
+ * BENCH_REPS_LARGE (repetitions at the main size, the largest below 2,000, where the full
+ * lifecycle, state sizes and PULUMI_PARALLEL_DIFF are measured; default 2), BENCH_REPS_LONG
+ * (repetitions at long sizes, default 1), BENCH_REPS_LATENCY (repetitions at 50 ms, default 1),
+ * BENCH_LATENCIES (default "0,50"; long sizes run at the lowest only), BENCH_CLIENT_COUNT
+ * (default 10000), BENCH_CLIENT_CONCURRENCY (default: the parallelism). The fast mode beside the
+ * default (`pulumi-acp up|destroy --fast`: PULUMI_SKIP_CHECKPOINTS): BENCH_FAST_SIZES (default
+ * "100,500", with BENCH_LONG "100,500,2000"), BENCH_FAST_REPS (default 1), BENCH_FAST_REPS_LONG
+ * (repetitions at long sizes, default 1). BENCH_SECTIONS: which parts run, of
+ * "engine,fast,client" (default all three; a run of fewer writes bench/results/latest-<sections>.*).
+ * The emulator's store and the embedded emulator have their own scripts:
+ * bench/emulator-store.ts and bench/embedded-emulator.ts.
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -41,17 +51,22 @@ function listEnv(name: string, fallback: number[]): number[] {
 }
 
 const PARALLEL = intEnv("BENCH_PARALLEL", 8);
-const SIZES = listEnv("BENCH_SIZES", [100, 500]);
-const LARGE = Math.max(...SIZES);
+/** Sizes from this many tasks up are long: a plain run leaves them out. */
+const LONG_FROM = 2000;
+const LONG = ["1", "true"].includes(process.env.BENCH_LONG?.trim() ?? "");
+const SIZES = listEnv("BENCH_SIZES", LONG ? [100, 500, 2000] : [100, 500]);
+/** The size of the full lifecycle's repetitions: the largest one below the long sizes. */
+const MAIN = Math.max(...SIZES.filter((n) => n < LONG_FROM), Math.min(...SIZES));
 const REPS_SMALL = intEnv("BENCH_REPS_SMALL", 3);
-const REPS_LARGE = intEnv("BENCH_REPS_LARGE", 3);
+const REPS_LARGE = intEnv("BENCH_REPS_LARGE", 2);
+const REPS_LONG = intEnv("BENCH_REPS_LONG", 1);
 const REPS_LATENCY = intEnv("BENCH_REPS_LATENCY", 1);
 const LATENCIES = listEnv("BENCH_LATENCIES", [0, 50]);
 const CLIENT_COUNT = intEnv("BENCH_CLIENT_COUNT", 10_000);
 const CLIENT_CONCURRENCY = intEnv("BENCH_CLIENT_CONCURRENCY", PARALLEL);
-const FAST_SIZES = listEnv("BENCH_FAST_SIZES", [100, 500, 2000]);
-const FAST_REPS = intEnv("BENCH_FAST_REPS", 3);
-const FAST_REPS_LARGEST = intEnv("BENCH_FAST_REPS_LARGEST", 1);
+const FAST_SIZES = listEnv("BENCH_FAST_SIZES", LONG ? [100, 500, 2000] : [100, 500]);
+const FAST_REPS = intEnv("BENCH_FAST_REPS", 1);
+const FAST_REPS_LONG = intEnv("BENCH_FAST_REPS_LONG", 1);
 const SECTIONS = new Set(
   (process.env.BENCH_SECTIONS?.trim() || "engine,fast,client").split(",").map((x) => x.trim()),
 );
@@ -344,7 +359,16 @@ async function main(): Promise<void> {
       const emu = emulators.get(L) as EmulatorProcess;
       for (const n of SIZES) {
         const graph = graphs.get(n) as GraphNode[];
-        const reps = L === 0 ? (n === LARGE ? REPS_LARGE : REPS_SMALL) : REPS_LATENCY;
+        // A long size at a latency would take hours: the lowest latency only.
+        if (n >= LONG_FROM && L !== Math.min(...LATENCIES)) continue;
+        const reps =
+          L !== 0
+            ? REPS_LATENCY
+            : n >= LONG_FROM
+              ? REPS_LONG
+              : n === MAIN
+                ? REPS_LARGE
+                : REPS_SMALL;
         // The floor makes no network call, so the API's latency cannot change it: it is run
         // at 0 ms only, and the 50 ms rows are compared with it.
         const kinds: ProviderKind[] = L === 0 ? ["acp", "plugin", "floor"] : ["acp", "plugin"];
@@ -357,9 +381,9 @@ async function main(): Promise<void> {
               kind,
               graph,
               pulumiCommand,
-              full: n === LARGE,
-              parallelDiff: n === LARGE && L === 0 && rep === 0,
-              sizes: n === LARGE && L === 0 && rep === 0,
+              full: n >= MAIN,
+              parallelDiff: n === MAIN && L === 0 && rep === 0,
+              sizes: n === MAIN && L === 0 && rep === 0,
             });
             if (s) sizes[kind] = s;
           }
@@ -369,7 +393,7 @@ async function main(): Promise<void> {
     }
     const emu0 = emulators.get(Math.min(...LATENCIES)) as EmulatorProcess;
     for (const n of SECTIONS.has("fast") ? FAST_SIZES : []) {
-      const reps = n === Math.max(...FAST_SIZES) ? FAST_REPS_LARGEST : FAST_REPS;
+      const reps = n >= LONG_FROM ? FAST_REPS_LONG : FAST_REPS;
       for (let rep = 0; rep < reps; rep++) {
         // The two modes alternate, so that a change in the machine's load falls on both.
         for (const mode of ["default", "fast"] as const) {
@@ -411,11 +435,17 @@ async function main(): Promise<void> {
     },
     settings: {
       sections: [...SECTIONS],
-      fast: { sizes: FAST_SIZES, repetitions: FAST_REPS, repetitionsLargest: FAST_REPS_LARGEST },
+      long: LONG,
+      fast: { sizes: FAST_SIZES, repetitions: FAST_REPS, repetitionsLong: FAST_REPS_LONG },
       parallel: PARALLEL,
       sizes: SIZES,
       latenciesMs: LATENCIES,
-      repetitions: { small: REPS_SMALL, large: REPS_LARGE, latency: REPS_LATENCY },
+      repetitions: {
+        small: REPS_SMALL,
+        large: REPS_LARGE,
+        long: REPS_LONG,
+        latency: REPS_LATENCY,
+      },
       client: { count: CLIENT_COUNT, concurrency: CLIENT_CONCURRENCY },
       graph: Object.fromEntries(
         SIZES.map((n) => [
@@ -547,7 +577,7 @@ function markdown(report: {
   if (fast.rows.length > 0) {
     lines.push(
       "",
-      `Fast mode (\`--fast\`: the state written once per run) beside the default, 0 ms, parallelism ${PARALLEL}; medians of ${FAST_REPS} repetitions (${FAST_REPS_LARGEST} at N = ${Math.max(...FAST_SIZES)}). Edit 10%: every tenth task's title changes.`,
+      `Fast mode (\`--fast\`: the state written once per run) beside the default, 0 ms, parallelism ${PARALLEL}; medians of ${FAST_REPS} repetition(s) (${FAST_REPS_LONG} at ${LONG_FROM} tasks and more). Edit 10%: every tenth task's title changes.`,
       "",
       "| Operation | N | default (s) | fast (s) | fast/default | same server contents |",
       "|---|---:|---:|---:|---:|---|",
