@@ -1,4 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- tests read answer bodies loosely; the zod schemas check their shape where it matters */
+import { spawn, type ChildProcess } from "node:child_process";
+import * as path from "node:path";
 import { createEmulator, type Emulator, type EmulatorOptions } from "../../emulator";
 
 /** A JSON answer body, read loosely. */
@@ -78,4 +80,35 @@ export async function createTask(
   if (answer.status !== 201)
     throw new Error(`create task: ${answer.status} ${JSON.stringify(answer.body)}`);
   return answer.body.task;
+}
+
+/** An `acp-emulator` process run from the source, and its base URL once it listens. */
+export interface CliEmulator {
+  child: ChildProcess;
+  url: string;
+  /** Resolves to the exit code (null when a signal ended it: see `child.signalCode`). */
+  exited: Promise<number | null>;
+}
+
+/** Starts `acp-emulator ARGS` (through ts-node) and waits for its "listening on" line. */
+export async function startCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliEmulator> {
+  const child = spawn(process.execPath, ["-r", "ts-node/register", "emulator/main.ts", ...args], {
+    cwd: path.resolve(__dirname, "../.."),
+    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening on (\S+)/.exec(out);
+      if (match) resolve(match[1]);
+    });
+    child.once("exit", () => reject(new Error(`exited early: ${out}`)));
+  });
+  return { child, url, exited };
 }

@@ -4,15 +4,12 @@
  * journal line is dropped, a damaged one before it is an error; compaction keeps the journal
  * bounded and never resurrects what it superseded.
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { createStore, type Store } from "../../emulator/store";
 import { journalPath } from "../../emulator/journal";
-import { start, TOKEN } from "./helpers";
-
-const ROOT = path.resolve(__dirname, "../..");
+import { start, startCli, TOKEN } from "./helpers";
 
 let dir: string;
 let dataFile: string;
@@ -79,26 +76,8 @@ describe("the file store", () => {
   });
 
   it("answers from the journal after a kill: nothing answered is lost", async () => {
-    const child = spawn(
-      process.execPath,
-      ["-r", "ts-node/register", "emulator/main.ts", "--port", "0", "--data", dataFile],
-      {
-        cwd: ROOT,
-        env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1", ACP_EMULATOR_TOKEN: TOKEN },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-      child.once("exit", (_code, signal) => resolve(signal)),
-    );
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      child.stdout.on("data", (chunk: Buffer) => {
-        out += chunk.toString();
-        const match = /listening on (\S+)/.exec(out);
-        if (match) resolve(match[1]);
-      });
-      child.once("exit", () => reject(new Error(`exited early: ${out}`)));
+    const { child, url, exited } = await startCli(["--port", "0", "--data", dataFile], {
+      ACP_EMULATOR_TOKEN: TOKEN,
     });
     const call = async (method: string, route: string, body: unknown, key?: string) => {
       const response = await fetch(url + route, {
@@ -122,7 +101,8 @@ describe("the file store", () => {
       );
     }
     child.kill("SIGKILL");
-    expect(await exited).toBe("SIGKILL");
+    await exited;
+    expect(child.signalCode).toBe("SIGKILL");
     expect(fs.existsSync(journalPath(dataFile))).toBe(true);
 
     const h = await start({ dataFile });

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { CONTRACT_VARIANT, createEmulator, type ApiVariantOptions } from "../../emulator";
-import { createTask, start, TOKEN, type Harness } from "./helpers";
+import { createTask, start, startCli, TOKEN, type Harness } from "./helpers";
 
 /** Runs `body` against an emulator started with `variant`, and closes it afterwards. */
 async function withVariant(
@@ -164,40 +164,19 @@ describe("API variants: each breaks one assumption, the default keeps it", () =>
 
 describe("acp-emulator CLI variant flags", () => {
   it("--no-idempotency-replay --delete-status 200 --list-envelope data reach the server", async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        "-r",
-        "ts-node/register",
-        "emulator/main.ts",
-        "--port",
-        "0",
-        "--token",
-        TOKEN,
-        "--no-idempotency-replay",
-        "--delete-status",
-        "200",
-        "--list-envelope",
-        "data",
-        "--clock-offset=-60000",
-      ],
-      {
-        cwd: path.resolve(__dirname, "../.."),
-        env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1" },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    const { child, url, exited } = await startCli([
+      "--port",
+      "0",
+      "--token",
+      TOKEN,
+      "--no-idempotency-replay",
+      "--delete-status",
+      "200",
+      "--list-envelope",
+      "data",
+      "--clock-offset=-60000",
+    ]);
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = "";
-        child.stdout.on("data", (chunk: Buffer) => {
-          out += chunk.toString();
-          const match = /listening on (\S+)/.exec(out);
-          if (match) resolve(match[1]);
-        });
-        child.once("exit", () => reject(new Error(`exited early: ${out}`)));
-      });
       const call = (method: string, route: string, body?: unknown) =>
         fetch(url + route, {
           method,
