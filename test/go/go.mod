@@ -3,9 +3,11 @@ module github.com/pulumi-acp/pulumi-acp/test/go
 go 1.26.6
 
 require (
-	github.com/pulumi-acp/pulumi-acp/sdk/go v0.0.0
+	github.com/pulumi-acp/pulumi-acp/sdk/go v0.1.0
 	github.com/pulumi/pulumi/sdk/v3 v3.276.0
 )
+
+require github.com/spf13/cast v1.4.1 // indirect
 
 require (
 	github.com/BurntSushi/toml v1.6.0 // indirect
@@ -76,6 +78,7 @@ require (
 	github.com/pjbgf/sha1cd v0.7.0 // indirect
 	github.com/pkg/errors v0.9.1 // indirect
 	github.com/pkg/term v1.1.0 // indirect
+	github.com/pulumi-acp/pulumi-acp/examples/go-sprint v0.0.0
 	github.com/pulumi/appdash v0.0.0-20231130102222-75f619a67231 // indirect
 	github.com/pulumi/pulumi-cloud-sdk/go v1.20261104.0 // indirect
 	github.com/rivo/uniseg v0.4.7 // indirect
@@ -124,3 +127,5 @@ require (
 )
 
 replace github.com/pulumi-acp/pulumi-acp/sdk/go => ../../sdk/go
+
+replace github.com/pulumi-acp/pulumi-acp/examples/go-sprint => ../../examples/go-sprint
