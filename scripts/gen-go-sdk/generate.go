@@ -55,7 +55,7 @@ func Generate(schemaPath string) (map[string][]byte, error) {
 		return nil, fmt.Errorf("%s: %w", schemaPath, err)
 	}
 	goInfo, err := json.Marshal(gogen.GoPackageInfo{
-		ImportBasePath: ImportBasePath,
+		ImportBasePath:   ImportBasePath,
 		PulumiSDKVersion: 3,
 		// The SDK asks the engine for the plugin of its own version, which pulumi-plugin.json
 		// also names.

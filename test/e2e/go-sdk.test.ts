@@ -49,8 +49,14 @@ describe("Go SDK", () => {
     expect(result.stdout).toContain("--- PASS: TestCommittedSDKIsCurrent");
   });
 
-  it("is vet clean, and the example builds", async () => {
+  it("is vet clean and gofmt'd, and the example builds", async () => {
     await go("sdk/go", "vet", "./...");
+    const unformatted = await runChild(
+      "gofmt",
+      ["-l", "scripts/gen-go-sdk", "sdk/go", "test/go", "examples/go-sprint"],
+      { cwd: REPO_ROOT, env: goEnv() },
+    );
+    expect(unformatted).toEqual({ code: 0, stdout: "", stderr: "" });
     await go("examples/go-sprint", "vet", "./...");
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "go-sprint-"));
     try {

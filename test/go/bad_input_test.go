@@ -10,8 +10,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Bad input fails at preview, before any request, with the messages the TypeScript resources
-// give (test/reliability/bad-input-preview.test.ts, test/e2e/plugin-yaml.test.ts): the provider
+// Bad input fails at preview, before any request, naming the resource and the field, with the
+// messages the TypeScript resources give (test/reliability/bad-input-preview.test.ts, test/e2e/plugin-yaml.test.ts): the provider
 // checks it, whatever the program's language. A value the Go types cannot catch (a string
 // converted to an enum type, a key of the graph) is caught there.
 func TestBadInputFailsAtPreview(t *testing.T) {
@@ -26,7 +26,7 @@ func TestBadInputFailsAtPreview(t *testing.T) {
 				_, err := acp.NewTask(ctx, "bad", &acp.TaskArgs{Title: pulumi.String("   ")})
 				return err
 			},
-			want: []string{"title", "must not be empty or blank"},
+			want: []string{"acp:index:Task resource 'bad': property title", "must not be empty or blank"},
 		},
 		{
 			name: "priority not listed",
@@ -37,7 +37,7 @@ func TestBadInputFailsAtPreview(t *testing.T) {
 				})
 				return err
 			},
-			want: []string{"priority", `expected one of "low"|"medium"|"high"|"urgent"`},
+			want: []string{"acp:index:Task resource 'bad': property priority", `expected one of "low"|"medium"|"high"|"urgent"`},
 		},
 		{
 			name: "date without a time zone",
@@ -48,7 +48,7 @@ func TestBadInputFailsAtPreview(t *testing.T) {
 				})
 				return err
 			},
-			want: []string{"completedAt", "time zone"},
+			want: []string{"acp:index:Task resource 'bad': property completedAt", "time zone"},
 		},
 		{
 			name: "thread message without mode run",
@@ -59,7 +59,7 @@ func TestBadInputFailsAtPreview(t *testing.T) {
 				})
 				return err
 			},
-			want: []string{"message", `mode "run"`},
+			want: []string{"acp:index:TaskThread resource 'bad': property message", `mode "run"`},
 		},
 		{
 			name: "graph key misspelt",

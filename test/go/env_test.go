@@ -194,14 +194,14 @@ type apiTask struct {
 	Status        string         `json:"status"`
 	ProjectID     string         `json:"projectId"`
 	DependencyIDs []string       `json:"dependencyIds"`
+	LinkedThreads []string       `json:"linkedThreadIds"`
 	Metadata      map[string]any `json:"metadata"`
 }
 
 // apiThread is a thread of the emulator's store.
 type apiThread struct {
-	ID     string `json:"id"`
-	TaskID string `json:"taskId"`
-	Title  string `json:"title"`
+	ID    string `json:"id"`
+	Title string `json:"title"`
 }
 
 // apiRun is an agent run of the emulator's store.

@@ -16,8 +16,8 @@ import (
 )
 
 // sprintProgram declares a 3-task graph (build depends on design, ship on build) with a thread
-// started on design, a task after the graph with its own thread, a free-standing thread and an
-// agent run. Its fields are what the test changes between operations.
+// started on design, a task after the graph, a task with its own TaskThread, a free-standing
+// thread and an agent run. Its fields are what the test changes between operations.
 type sprintProgram struct {
 	buildPriority acp.TaskPriority
 	// importID, when set, adopts the task of that id as "handmade".
@@ -58,10 +58,18 @@ func (p *sprintProgram) run(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := acp.NewTaskThread(ctx, "release-thread", &acp.TaskThreadArgs{
-		TaskId: release.ID(),
+	// A thread starts only on a task whose dependencies are done: triage has none.
+	triage, err := acp.NewTask(ctx, "triage", &acp.TaskArgs{
+		Title:     pulumi.String("Triage the checkout bugs"),
+		ProjectId: pulumi.String("proj_go"),
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := acp.NewTaskThread(ctx, "triage-thread", &acp.TaskThreadArgs{
+		TaskId: triage.ID(),
 		Mode:   acp.ThreadModeStart,
-		Title:  pulumi.String("Release thread"),
+		Title:  pulumi.String("Triage thread"),
 	}); err != nil {
 		return err
 	}
@@ -135,8 +143,9 @@ func TestSprintLifecycle(t *testing.T) {
 	build := store.taskByTitle(t, "Build the checkout")
 	ship := store.taskByTitle(t, "Ship the checkout")
 	release := store.taskByTitle(t, "Release the checkout")
-	if len(store.Tasks) != tasksBefore+4 {
-		t.Errorf("want 4 new tasks, the store has %d more", len(store.Tasks)-tasksBefore)
+	triage := store.taskByTitle(t, "Triage the checkout bugs")
+	if len(store.Tasks) != tasksBefore+5 {
+		t.Errorf("want 5 new tasks, the store has %d more", len(store.Tasks)-tasksBefore)
 	}
 	if !slices.Equal(build.DependencyIDs, []string{design.ID}) ||
 		!slices.Equal(ship.DependencyIDs, []string{build.ID}) ||
@@ -153,19 +162,14 @@ func TestSprintLifecycle(t *testing.T) {
 		t.Errorf("output taskIds %v, want the store's ids", taskIDs)
 	}
 	threadIDs, _ := up.Outputs["threadIds"].Value.(map[string]any)
-	threadsOf := func(taskID string) (ids []string) {
-		for _, th := range store.Threads {
-			if th.TaskID == taskID {
-				ids = append(ids, th.ID)
-			}
-		}
-		return ids
+	isThread := func(id string) bool {
+		return slices.ContainsFunc(store.Threads, func(th apiThread) bool { return th.ID == id })
 	}
-	if ids := threadsOf(design.ID); len(ids) != 1 || threadIDs["design"] != ids[0] {
+	if ids := design.LinkedThreads; len(ids) != 1 || threadIDs["design"] != ids[0] || !isThread(ids[0]) {
 		t.Errorf("design's threads %v, output threadIds %v", ids, threadIDs)
 	}
-	if ids := threadsOf(release.ID); len(ids) != 1 {
-		t.Errorf("release's threads %v, want one", ids)
+	if ids := triage.LinkedThreads; len(ids) != 1 || !isThread(ids[0]) {
+		t.Errorf("triage's threads %v, want one", ids)
 	}
 	if !slices.ContainsFunc(store.Threads, func(th apiThread) bool { return th.Title == "Checkout notes" }) {
 		t.Errorf("no thread titled Checkout notes in %+v", store.Threads)
@@ -228,8 +232,8 @@ func TestSprintLifecycle(t *testing.T) {
 	if got := after.taskByTitle(t, "Made by hand"); got.ID != made.Task.ID || got.Priority != "high" {
 		t.Errorf("imported task: %+v", got)
 	}
-	if len(after.Tasks) != tasksBefore+5 {
-		t.Errorf("the import created a task: %d tasks, want %d", len(after.Tasks), tasksBefore+5)
+	if len(after.Tasks) != tasksBefore+6 {
+		t.Errorf("the import created a task: %d tasks, want %d", len(after.Tasks), tasksBefore+6)
 	}
 	emu.resetStats(t)
 	again, err := stack.Preview(ctx, optpreview.SuppressProgress())
