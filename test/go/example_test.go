@@ -12,7 +12,6 @@ import (
 	"github.com/pulumi-acp/pulumi-acp/examples/go-sprint/sprint"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
-	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 )
 
@@ -42,17 +41,7 @@ func TestExampleSprint(t *testing.T) {
 	if deps := slices.Sorted(slices.Values(release.DependencyIDs)); !slices.Equal(deps, slices.Sorted(slices.Values([]string{build.ID, docs.ID}))) {
 		t.Errorf("release depends on %v, want build and docs", release.DependencyIDs)
 	}
-	emu.resetStats(t)
-	preview, err := stack.Preview(ctx, optpreview.SuppressProgress())
-	if err != nil {
-		t.Fatalf("preview: %v", err)
-	}
-	if c := changes(preview.ChangeSummary); len(c) != 0 {
-		t.Errorf("second preview: want no changes, got %v", c)
-	}
-	if n := emu.stats(t).TotalRequests; n != 0 {
-		t.Errorf("second preview: want 0 API requests, got %d", n)
-	}
+	expectQuietPreview(t, stack, "second preview")
 	if _, err := stack.Destroy(ctx, optdestroy.SuppressProgress()); err != nil {
 		t.Fatalf("destroy: %v", err)
 	}

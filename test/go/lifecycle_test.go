@@ -102,6 +102,23 @@ func (p *sprintProgram) run(ctx *pulumi.Context) error {
 	return nil
 }
 
+// expectQuietPreview previews stack, which must show no changes and send not one request to
+// the API.
+func expectQuietPreview(t *testing.T, stack auto.Stack, what string) {
+	t.Helper()
+	emu.resetStats(t)
+	preview, err := stack.Preview(context.Background(), optpreview.SuppressProgress())
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	if c := changes(preview.ChangeSummary); len(c) != 0 {
+		t.Errorf("%s: want no changes, got %v", what, c)
+	}
+	if n := emu.stats(t).TotalRequests; n != 0 {
+		t.Errorf("%s: want 0 API requests, got %d", what, n)
+	}
+}
+
 // changes is a preview's change summary without its unchanged resources.
 func changes(summary map[apitype.OpType]int) map[string]int {
 	out := map[string]int{}
@@ -182,18 +199,7 @@ func TestSprintLifecycle(t *testing.T) {
 		t.Errorf("the agent ran %d times, want 1", runsPaid)
 	}
 
-	// A second preview: no changes, and not one request to the API.
-	emu.resetStats(t)
-	preview, err := stack.Preview(ctx, optpreview.SuppressProgress())
-	if err != nil {
-		t.Fatalf("preview: %v", err)
-	}
-	if c := changes(preview.ChangeSummary); len(c) != 0 {
-		t.Errorf("second preview: want no changes, got %v", c)
-	}
-	if n := emu.stats(t).TotalRequests; n != 0 {
-		t.Errorf("second preview: want 0 API requests, got %d", n)
-	}
+	expectQuietPreview(t, stack, "second preview")
 
 	// An edit of one field updates that task in place, and only it.
 	program.buildPriority = acp.TaskPriorityHigh
@@ -235,17 +241,7 @@ func TestSprintLifecycle(t *testing.T) {
 	if len(after.Tasks) != tasksBefore+6 {
 		t.Errorf("the import created a task: %d tasks, want %d", len(after.Tasks), tasksBefore+6)
 	}
-	emu.resetStats(t)
-	again, err := stack.Preview(ctx, optpreview.SuppressProgress())
-	if err != nil {
-		t.Fatalf("preview after the import: %v", err)
-	}
-	if c := changes(again.ChangeSummary); len(c) != 0 {
-		t.Errorf("preview after the import: want no changes, got %v", c)
-	}
-	if n := emu.stats(t).TotalRequests; n != 0 {
-		t.Errorf("preview after the import: want 0 API requests, got %d", n)
-	}
+	expectQuietPreview(t, stack, "preview after the import")
 
 	// destroy: every task and thread the stack managed is gone, the imported task too; the run
 	// stays (the API cannot delete one), with its own thread only.
