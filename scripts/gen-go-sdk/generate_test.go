@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -65,6 +66,28 @@ func TestGeneratesEveryResourceAndThePluginFile(t *testing.T) {
 	}
 	if !strings.Contains(string(files["acp/taskGraph.go"]), "RegisterRemoteComponentResource") {
 		t.Error("TaskGraph is not registered as a component the plugin constructs")
+	}
+}
+
+// Every field of a known type has a Go type: only metadata (free-form JSON) and triggers (any
+// values) are untyped maps and arrays.
+func TestOnlyFreeFormFieldsAreUntyped(t *testing.T) {
+	files, err := Generate(filepath.Join("..", "..", "plugin", "schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	untyped := regexp.MustCompile(`(?m)^\t([A-Z]\w*) +(map\[string\]interface\{\}|\[\]interface\{\}|interface\{\}|pulumi\.(?:Map|Array|Any)\w*)`)
+	fields := 0
+	for name, content := range files {
+		for _, m := range untyped.FindAllStringSubmatch(string(content), -1) {
+			fields++
+			if m[1] != "Metadata" && m[1] != "Triggers" {
+				t.Errorf("%s: %s is %s", name, m[1], m[2])
+			}
+		}
+	}
+	if fields == 0 {
+		t.Error("no metadata or triggers field found: the pattern no longer matches the generated code")
 	}
 }
 
