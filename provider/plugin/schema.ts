@@ -34,6 +34,15 @@ export interface PropertySpec {
   secret?: boolean;
 }
 
+/** A named type of the schema: an object with known properties, or a string enum. */
+export interface TypeSpec {
+  type: "object" | "string";
+  description?: string;
+  properties?: Record<string, PropertySpec>;
+  required?: string[];
+  enum?: { name: string; value: string }[];
+}
+
 type JsonSchema = {
   type?: string | string[];
   enum?: unknown[];
@@ -55,35 +64,152 @@ export const TYPE_TOKENS = {
 
 const ANY: PropertySpec = { $ref: "pulumi.json#/Any" };
 
+/** The token of the package's type `name`. */
+const typeToken = (name: string) => `acp:index:${name}`;
+
+/** A reference to the package's type `name`. */
+const typeRef = (name: string): PropertySpec => ({ $ref: `#/types/${typeToken(name)}` });
+
 function jsonSchemaOf(schema: z.ZodType): JsonSchema {
   return z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
 }
 
 /**
- * A JSON Schema (as zod writes it) as a Pulumi property type. Enums become strings (their
- * values are listed in the doc); unions of strings (dates) are strings; free-form objects are
- * maps of Any.
+ * The enums of the package by their values (in the zod schemas' order), and the name of their
+ * type: typed languages then offer the values as constants (`acp.TaskStatusInProgress` in Go), so
+ * a misspelled value does not compile.
  */
-function propertyOf(js: JsonSchema): PropertySpec {
-  const variants = (js.anyOf ?? []).filter((v) => v.type !== "null");
-  if (variants.length === 1) return propertyOf(variants[0]);
-  if (variants.length > 1) {
-    const types = new Set(variants.map((v) => propertyOf(v).type));
-    return types.size === 1 && types.has("string") ? { type: "string" } : ANY;
+const ENUM_NAMES: Record<string, { name: string; description: string }> = {
+  "backlog,todo,in_progress,blocked,in_review,done": {
+    name: "TaskStatus",
+    description: "A task's status.",
+  },
+  "low,medium,high,urgent": { name: "TaskPriority", description: "A task's priority." },
+  "start,run": {
+    name: "ThreadMode",
+    description: "How a task's thread starts: start (the agent is not run) or run (it is).",
+  },
+  "fail,wait": {
+    name: "OnBlocked",
+    description: "What a task's thread does while the task's dependencies are not done.",
+  },
+  "active,running,completed,failed,cancelled": {
+    name: "ThreadStatus",
+    description: "A thread's status.",
+  },
+  "sync,async": {
+    name: "RunMode",
+    description: "Whether an agent run's create waits for its end (sync) or not (async).",
+  },
+  "queued,running,completed,failed,cancelled": {
+    name: "RunStatus",
+    description: "An agent run's status.",
+  },
+};
+
+/**
+ * The names of the objects of known shape the API returns, by the field path that holds them
+ * (an array's items share its path). Objects of one shape share one type.
+ */
+const OBJECT_NAMES: Record<string, string> = {
+  teamExecution: "TeamExecution",
+  "teamExecution.orchestrator": "AgentRef",
+  "teamExecution.subagents": "AgentRef",
+  subagentActivity: "SubagentActivity",
+  execution: "Execution",
+  "execution.usage": "ExecutionUsage",
+  events: "RunEvent",
+};
+
+/** The docs of the object types. */
+const OBJECT_DOCS: Record<string, string> = {
+  TeamExecution: "Team execution details of a thread run by a team of agents.",
+  AgentRef: "An agent of a team.",
+  SubagentActivity: "The activity of one of a team's subagents.",
+  Execution: "The synchronous execution of a run-mode thread.",
+  ExecutionUsage: "The tokens an execution used.",
+  RunEvent: "One event of an agent run's log.",
+};
+
+/** An enum value's name in typed languages: in_progress is InProgress. */
+function enumValueName(value: string): string {
+  return value
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w[0].toUpperCase() + w.slice(1))
+    .join("");
+}
+
+/**
+ * Maps JSON Schemas (as zod writes them) to Pulumi property types, collecting the named types
+ * (enums and objects of known shape) they refer to. Unions of strings (dates) are strings; an
+ * object without known properties (metadata) is a map of Any; a value that can be any JSON
+ * (triggers) is Any.
+ */
+export class TypeMapper {
+  /** The named types referred to so far, by token. */
+  readonly types: Record<string, TypeSpec> = {};
+
+  /** The type of the property at `path` (dot-separated field names). */
+  propertyOf(js: JsonSchema, path: string): PropertySpec {
+    const variants = (js.anyOf ?? []).filter((v) => v.type !== "null");
+    if (variants.length === 1) return this.propertyOf(variants[0], path);
+    if (variants.length > 1) {
+      const types = new Set(variants.map((v) => this.propertyOf(v, path).type));
+      return types.size === 1 && types.has("string") ? { type: "string" } : ANY;
+    }
+    if (js.enum && js.enum.every((v) => typeof v === "string")) return this.enumOf(js.enum, path);
+    const type = Array.isArray(js.type) ? js.type.find((t) => t !== "null") : js.type;
+    switch (type) {
+      case "string":
+      case "number":
+      case "integer":
+      case "boolean":
+        return { type };
+      case "array":
+        return { type: "array", items: js.items ? this.propertyOf(js.items, path) : ANY };
+      case "object":
+        return js.properties && Object.keys(js.properties).length > 0
+          ? this.objectOf(js.properties, path)
+          : { type: "object", additionalProperties: ANY };
+      default:
+        return ANY;
+    }
   }
-  const type = Array.isArray(js.type) ? js.type.find((t) => t !== "null") : js.type;
-  switch (type) {
-    case "string":
-    case "number":
-    case "integer":
-    case "boolean":
-      return { type };
-    case "array":
-      return { type: "array", items: js.items ? propertyOf(js.items) : ANY };
-    case "object":
-      return { type: "object", additionalProperties: ANY };
-    default:
-      return ANY;
+
+  /** A reference to the enum type of `values`. */
+  private enumOf(values: string[], path: string): PropertySpec {
+    const named = ENUM_NAMES[values.join(",")];
+    if (!named)
+      throw new Error(
+        `schema: the enum of ${path} (${values.join(", ")}) has no type name: add it to ENUM_NAMES`,
+      );
+    return this.define(named.name, {
+      type: "string",
+      description: named.description,
+      enum: values.map((value) => ({ name: enumValueName(value), value })),
+    });
+  }
+
+  /** A reference to the object type of the fields at `path`. */
+  private objectOf(fields: Record<string, JsonSchema>, path: string): PropertySpec {
+    const name = OBJECT_NAMES[path];
+    if (!name)
+      throw new Error(`schema: the object at ${path} has no type name: add it to OBJECT_NAMES`);
+    const properties: Record<string, PropertySpec> = {};
+    for (const [field, js] of Object.entries(fields))
+      properties[field] = this.propertyOf(js, `${path}.${field}`);
+    return this.define(name, { type: "object", description: OBJECT_DOCS[name], properties });
+  }
+
+  /** Registers `spec` as type `name`, refusing two different types of one name. */
+  private define(name: string, spec: TypeSpec): PropertySpec {
+    const token = typeToken(name);
+    const known = this.types[token];
+    if (known && JSON.stringify(known) !== JSON.stringify(spec))
+      throw new Error(`schema: two different types are named ${name}`);
+    this.types[token] = spec;
+    return typeRef(name);
   }
 }
 
@@ -93,7 +219,7 @@ function docOf(doc: string, js: JsonSchema): string {
 }
 
 /** The input and output properties of a resource kind, from its table and its zod schemas. */
-function resourceSpec(table: FieldTable, inputs: z.ZodObject, api: z.ZodObject) {
+function resourceSpec(table: FieldTable, inputs: z.ZodObject, api: z.ZodObject, types: TypeMapper) {
   const inputJs = jsonSchemaOf(inputs);
   const apiShape = api.shape as Record<string, z.ZodType>;
   const inputProperties: Record<string, PropertySpec> = {};
@@ -109,7 +235,10 @@ function resourceSpec(table: FieldTable, inputs: z.ZodObject, api: z.ZodObject) 
     }
     if (!js)
       throw new Error(`schema: no type for ${field}: add it to the zod schemas or the table`);
-    const spec: PropertySpec = { ...propertyOf(js), description: docOf(policy.doc, js) };
+    const spec: PropertySpec = {
+      ...types.propertyOf(js, field),
+      description: docOf(policy.doc, js),
+    };
     if (policy.default !== undefined) spec.default = policy.default;
     properties[field] = { ...spec };
     if (policy.input) {
@@ -152,17 +281,17 @@ function configSpec(): Record<string, PropertySpec> {
 
 /** The `acp` package schema for `version`. */
 export function packageSchema(version: string) {
-  const task = resourceSpec(TASK_FIELDS, TaskInputs, ApiTask);
-  const thread = resourceSpec(THREAD_FIELDS, TaskThreadInputs, ApiThread);
-  const standaloneThread = resourceSpec(THREAD_RESOURCE_FIELDS, ThreadInputs, ApiThread);
-  const run = resourceSpec(RUN_FIELDS, AgentRunInputs, ApiRun);
+  const types = new TypeMapper();
+  const task = resourceSpec(TASK_FIELDS, TaskInputs, ApiTask, types);
+  const thread = resourceSpec(THREAD_FIELDS, TaskThreadInputs, ApiThread, types);
+  const standaloneThread = resourceSpec(THREAD_RESOURCE_FIELDS, ThreadInputs, ApiThread, types);
+  const run = resourceSpec(RUN_FIELDS, AgentRunInputs, ApiRun, types);
   const config = configSpec();
   const taskProps = (omit: string[]) =>
     Object.fromEntries(Object.entries(task.inputProperties).filter(([k]) => !omit.includes(k)));
   const threadSettings = Object.fromEntries(
     Object.keys(ThreadSettings.shape).map((k) => [k, thread.inputProperties[k]]),
   );
-  const ref = (name: string): PropertySpec => ({ $ref: `#/types/acp:index:${name}` });
   /** An output of ids by key. */
   const idsByKey = (description: string): PropertySpec => ({
     type: "object",
@@ -184,6 +313,7 @@ export function packageSchema(version: string) {
     config: { variables: config },
     provider: { description: "The ACP provider: one API account.", inputProperties: config },
     types: {
+      ...types.types,
       "acp:index:TaskGraphThread": {
         type: "object",
         description:
@@ -202,7 +332,7 @@ export function packageSchema(version: string) {
             description: "Keys (in the same graph) of the tasks that must be done first.",
           },
           thread: {
-            ...ref("TaskGraphThread"),
+            ...typeRef("TaskGraphThread"),
             description: "A thread to start or run for the task.",
           },
         },
@@ -252,21 +382,21 @@ export function packageSchema(version: string) {
         inputProperties: {
           tasks: {
             type: "object",
-            additionalProperties: ref("TaskGraphTask"),
+            additionalProperties: typeRef("TaskGraphTask"),
             description: "The tasks by key.",
           },
           defaults: {
-            ...ref("TaskGraphDefaults"),
+            ...typeRef("TaskGraphDefaults"),
             description: "Inputs applied to every task that does not set them.",
           },
           threads: {
             type: "object",
-            additionalProperties: ref("TaskGraphProjectThread"),
+            additionalProperties: typeRef("TaskGraphProjectThread"),
             description: "Threads outside any task, by key: <name>-thread-<key>.",
           },
           runs: {
             type: "object",
-            additionalProperties: ref("TaskGraphRun"),
+            additionalProperties: typeRef("TaskGraphRun"),
             description: "Agent runs, by key: <name>-run-<key>.",
           },
         },

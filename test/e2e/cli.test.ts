@@ -187,11 +187,14 @@ describe("pulumi-acp from an npm pack tarball installed into an empty project", 
     if (project) fs.rmSync(project, { recursive: true, force: true });
   });
 
-  it("ships the command, the engine script and nothing of the repository's tests", () => {
+  it("ships the command, the engine script, the Go SDK and nothing of the repository's tests", () => {
     const installed = path.join(project, "node_modules", "pulumi-acp");
     expect(fs.existsSync(path.join(installed, "dist", "provider", "cli", "main.js"))).toBe(true);
     expect(fs.existsSync(path.join(installed, "scripts", "ensure-pulumi"))).toBe(true);
     expect(fs.existsSync(path.join(installed, "scripts", "language-host", "main.go"))).toBe(true);
+    // The Go SDK, for a Go program's `replace` (examples/go-sprint/README.md).
+    expect(fs.existsSync(path.join(installed, "sdk", "go", "go.mod"))).toBe(true);
+    expect(fs.existsSync(path.join(installed, "sdk", "go", "acp", "taskGraph.go"))).toBe(true);
     expect(fs.existsSync(path.join(installed, "test"))).toBe(false);
     expect(fs.existsSync(path.join(installed, "dist", "test"))).toBe(false);
   });

@@ -50,9 +50,18 @@ const HAS_ENUMS: Record<ProviderKind, boolean> = {
  */
 const ONE_OF: Partial<Record<ProviderKind, string[]>> = { agentRun: ["prompt"] };
 
+type NamedType = { type: string; enum?: { name: string; value: string }[] };
+const namedTypes = schema.types as Record<string, NamedType>;
+
+/** The named type a property refers to, if any. */
+function namedType(spec: Spec): NamedType | undefined {
+  const prefix = "#/types/";
+  return spec.$ref?.startsWith(prefix) ? namedTypes[spec.$ref.slice(prefix.length)] : undefined;
+}
+
 /** A value of another type than the schema declares. */
 function wrongValue(spec: Spec): unknown {
-  switch (spec.type) {
+  switch (namedType(spec)?.type ?? spec.type) {
     case "string":
       return 12;
     case "number":
@@ -123,6 +132,19 @@ describe.each([
       }
     }
     expect(enums > 0).toBe(HAS_ENUMS[kind]);
+    for (const [field, property] of Object.entries(spec.inputProperties)) {
+      const listed = /One of: ([^.]+)\./.exec(property.description ?? "");
+      const values = namedType(property)?.enum?.map((e) => e.value);
+      // Typed languages get the listed values as an enum type's constants, and only them.
+      expect({ field, values }).toEqual({
+        field,
+        values: listed ? listed[1].split(", ") : undefined,
+      });
+      if (values) {
+        const news = { ...MINIMAL[kind], [field]: `${values[0]}x` };
+        expect((await failures(news)).map((f) => f.property)).toEqual([field]);
+      }
+    }
     const reported = await failures({ ...MINIMAL[kind], notInTheSchema: 1 });
     expect(reported.map((f) => f.property)).toEqual(["notInTheSchema"]);
   });
