@@ -17,6 +17,7 @@ import {
 } from "./args";
 import { runDoctor } from "./doctor";
 import { oneLine } from "./engine";
+import { exitAfterOutput } from "./exit";
 import { runSprintCommand, type CommandIo } from "./sprint";
 
 /** Runs the command line `argv` (without node and the script); resolves to the exit code. */
@@ -66,9 +67,5 @@ if (require.main === module) {
     env: process.env,
     cwd: process.cwd(),
     interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
-  }).then((code) => {
-    // Writes to pipes and files are synchronous on Linux and macOS; the engine's and the
-    // client's keep-alive handles must not hold the process open after the answer.
-    process.exit(code);
-  });
+  }).then((code) => exitAfterOutput(code));
 }
