@@ -10,7 +10,13 @@ import * as path from "node:path";
 import { createEmulator, type Emulator } from "pulumi-acp/emulator";
 import { childEnv, runPulumiAcp } from "./child";
 import { changesOf, E2E_TOKEN, e2eWorkDir, Harness } from "./harness";
-import { rowsContaining, startPostgres, STATE_TABLE, type PostgresServer } from "./postgres";
+import {
+  rowsContaining,
+  startPostgres,
+  storedObject,
+  storedObjects,
+  type PostgresServer,
+} from "./postgres";
 import { taskGraph } from "./programs";
 import { YamlProject } from "./yaml-project";
 
@@ -24,7 +30,9 @@ describe("state in PostgreSQL", () => {
   let baseUrl: string;
   /** The engine settings every front door gets: the shared backend and its passphrase. */
   const backend = () => ({ PULUMI_BACKEND_URL: pg.url, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE });
-  const keys = () => pg.query(`SELECT key FROM ${STATE_TABLE} ORDER BY key`).map((r) => r[0]);
+  /** Whether the table holds the stack's checkpoint (`<project>/<stack>.json`). */
+  const hasStack = (projectStack: string) =>
+    storedObjects(pg).some((o) => o.key.endsWith(`.pulumi/stacks/${projectStack}.json`));
 
   beforeAll(async () => {
     pg = startPostgres();
@@ -58,15 +66,15 @@ describe("state in PostgreSQL", () => {
     const tasks = () => emulator.snapshot().tasks;
     try {
       const up = await cli("up", "--yes");
-      expect(up.stderr).toBe("");
+      expect(up.stderr).not.toContain("error");
       expect(up.stdout).toContain(`State: ${pg.url}`);
-      expect(up.stdout).toContain("Changes: create 4.");
+      expect(up.stdout).toContain("Changes: create 5.");
       expect(
         tasks()
           .map((t) => t.title)
           .sort(),
       ).toEqual(["Build the API", "Release", "Write the docs"]);
-      expect(keys()).toContain(".pulumi/stacks/pulumi-acp-sprint/dev.json");
+      expect(hasStack("pulumi-acp-sprint/dev")).toBe(true);
       // Nothing of the command's state lives in the working directory.
       expect(fs.existsSync(path.join(dir, ".pulumi", "state"))).toBe(false);
       expect(rowsContaining(pg, E2E_TOKEN)).toEqual([]);
@@ -74,7 +82,7 @@ describe("state in PostgreSQL", () => {
       const preview = await cli("preview", "--expect-no-changes");
       expect(preview.code).toBe(0);
 
-      fs.writeFileSync(sprintFile, sprint.replace("title: Release }", "title: Release 1.0 }"));
+      fs.writeFileSync(sprintFile, sprint.replace("title: Release,", "title: Release 1.0,"));
       const edit = await cli("up", "--yes");
       expect(edit.code).toBe(0);
       expect(edit.stdout).toContain("Changes: update 1.");
@@ -86,7 +94,7 @@ describe("state in PostgreSQL", () => {
 
       const destroy = await cli("destroy", "--yes");
       expect(destroy.code).toBe(0);
-      expect(destroy.stdout).toContain("Changes: delete 4.");
+      expect(destroy.stdout).toContain("Changes: delete 5.");
       expect(tasks()).toEqual([]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -101,9 +109,10 @@ describe("state in PostgreSQL", () => {
     // The harness's own emulator; its token is a secret in the stack config.
     const h = await Harness.create({ program: taskGraph(specs), envVars: backend() });
     try {
-      expect(changesOf((await h.up()).summary)).toEqual({ create: 2 });
+      // The stack and two tasks.
+      expect(changesOf((await h.up()).summary)).toEqual({ create: 3 });
       expect(h.emulator.snapshot().tasks).toHaveLength(2);
-      expect(keys()).toContain(".pulumi/stacks/acp-e2e/test.json");
+      expect(hasStack("acp-e2e/test")).toBe(true);
       expect(changesOf((await h.preview()).summary)).toEqual({});
       h.setProgram(taskGraph({ ...specs, build: { ...specs.build, title: "Build it" } }));
       expect(changesOf((await h.up()).summary)).toEqual({ update: 1 });
@@ -115,12 +124,11 @@ describe("state in PostgreSQL", () => {
       ).toEqual(["Build it", "Design"]);
       expect(changesOf((await h.refresh()).summary)).toEqual({});
       // The state records the token config as a ciphertext only.
-      const stored = pg.query(
-        `SELECT data::text FROM ${STATE_TABLE} WHERE key = '.pulumi/stacks/acp-e2e/test.json'`,
-      )[0][0];
-      expect(stored).toContain("encryptionsalt");
+      const stored = storedObject(pg, ".pulumi/stacks/acp-e2e/test.json");
+      expect(stored).toContain('"type":"passphrase"');
+      expect(stored).toContain("pulumi-nodejs:dynamic/acp:Task");
       expect(rowsContaining(pg, E2E_TOKEN)).toEqual([]);
-      expect(changesOf((await h.destroy()).summary)).toEqual({ delete: 2 });
+      expect(changesOf((await h.destroy()).summary)).toEqual({ delete: 3 });
       expect(h.emulator.snapshot().tasks).toEqual([]);
     } finally {
       await h.cleanup();
@@ -136,9 +144,9 @@ describe("state in PostgreSQL", () => {
       await project.ok("config", "set", "acp:baseUrl", baseUrl);
       await project.ok("config", "set", "--secret", "acp:token", E2E_TOKEN);
       await project.ok("up", "--yes");
-      // The sprint's three tasks and the release.
-      expect(store().tasks.length - before).toBe(4);
-      expect(keys()).toContain(".pulumi/stacks/yaml-sprint/yaml.json");
+      // The sprint's three tasks, the release and the triage task.
+      expect(store().tasks.length - before).toBe(5);
+      expect(hasStack("yaml-sprint/yaml")).toBe(true);
       await project.ok("preview", "--expect-no-changes");
       project.edit((t) => t.replace("Cart, payment and receipt pages", "Cart and payment pages"));
       await project.ok("up", "--yes");

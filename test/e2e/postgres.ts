@@ -21,6 +21,8 @@ export interface PostgresServer {
   url: string;
   /** Runs one SQL statement with psql; the rows, each a list of column texts. */
   query(sql: string): string[][];
+  /** Runs one SQL statement whose answer is one value (which may span lines); that value. */
+  scalar(sql: string): string;
   /** Stops the server and removes its data. Safe to call twice. */
   stop(): void;
 }
@@ -47,14 +49,16 @@ export function startPostgres(): PostgresServer {
   }
   const psql = path.join(fs.readFileSync(path.join(dir, "bin"), "utf8").trim(), "psql");
   let stopped = false;
+  const run = (sql: string) =>
+    execFileSync(psql, [url, "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql], {
+      encoding: "utf8",
+      maxBuffer: 256 << 20,
+    });
   return {
+    scalar: (sql: string) => run(sql).replace(/\n$/, ""),
     url,
     query(sql: string): string[][] {
-      const out = execFileSync(psql, [url, "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql], {
-        encoding: "utf8",
-        maxBuffer: 256 << 20,
-      });
-      return out
+      return run(sql)
         .split("\n")
         .filter((l) => l !== "")
         .map((l) => l.split("\t"));
@@ -68,10 +72,34 @@ export function startPostgres(): PostgresServer {
   };
 }
 
-/** Keys of the backend's objects (stacks, history, locks, tags) whose text contains `needle`. */
+/** One object of the DIY backend's table: its key and its content as text. */
+export interface StoredObject {
+  /** The object's key, e.g. `postgres/.pulumi/stacks/<project>/<stack>.json`. */
+  key: string;
+  /** The content (the table holds it base64-encoded in a JSON column: decoded here). */
+  text: string;
+  /** The column as stored. */
+  raw: string;
+}
+
+/** Every object of the backend's table (stacks, history, backups, locks, tags). */
+export function storedObjects(pg: PostgresServer): StoredObject[] {
+  const value = pg.scalar(
+    `SELECT coalesce(json_agg(json_build_object('key', key, 'raw', data::text, 'text', ` +
+      `CASE WHEN data->>'data' IS NULL THEN data::text ` +
+      `ELSE convert_from(decode(data->>'data', 'base64'), 'UTF8') END)), '[]') FROM ${STATE_TABLE}`,
+  );
+  return JSON.parse(value) as StoredObject[];
+}
+
+/** The content of the object whose key ends with `suffix`, or undefined when there is none. */
+export function storedObject(pg: PostgresServer, suffix: string): string | undefined {
+  return storedObjects(pg).find((o) => o.key.endsWith(suffix))?.text;
+}
+
+/** Keys of the objects whose content (decoded or as stored) contains `needle`. */
 export function rowsContaining(pg: PostgresServer, needle: string): string[] {
-  const literal = needle.replace(/'/g, "''");
-  return pg
-    .query(`SELECT key FROM ${STATE_TABLE} WHERE data::text LIKE '%${literal}%' ORDER BY key`)
-    .map((r) => r[0]);
+  return storedObjects(pg)
+    .filter((o) => o.text.includes(needle) || o.raw.includes(needle))
+    .map((o) => o.key);
 }

@@ -4,6 +4,7 @@
  * only (reads /proc); every process is addressed by its id, never by name.
  */
 import * as fs from "node:fs";
+import type { Emulator } from "pulumi-acp/emulator";
 
 /** A running process: its id, its parent's id and its command line. */
 export interface ProcessInfo {
@@ -102,4 +103,17 @@ export function killTree(pid: number): void {
   const tree = descendantsOf(pid);
   signalProcess(pid, "SIGKILL");
   for (const p of tree) if (isAlive(p.pid)) signalProcess(p.pid, "SIGKILL");
+}
+
+/** Polls until the emulator has no connection open (bounded by `timeoutMs`); true if so. */
+export async function connectionsClosed(emulator: Emulator, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<number>((resolve) =>
+      emulator.server.getConnections((err, n) => resolve(err ? -1 : n)),
+    );
+    if (open === 0) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
