@@ -62,7 +62,7 @@ export interface SprintOptions {
   baseUrl?: string;
   expectNoChanges: boolean;
   yes: boolean;
-  /** `--fast` (true) or `--no-fast` (false); undefined: PULUMI_ACP_FAST decides (./fast.ts). */
+  /** `--fast` (true) or `--no-fast` (false); undefined: PULUMI_ACP_FAST, else fast (./fast.ts). */
   fast?: boolean;
   /** `--wait-for-lock SECONDS`: wait that long for another run on the stack to end. */
   waitForLock?: number;
@@ -92,9 +92,10 @@ Options:
                        in this command, its store in ./.acp/emulator.json)
   --expect-no-changes  exit with code 3 when anything changed or would change (for CI)
   --yes, -y            do not ask before up or destroy on a terminal
-  --fast               up, destroy: write the state once at the end instead of after every
-                       task (much faster; a killed run is repaired by the next command)
-  --no-fast            the default mode, even when PULUMI_ACP_FAST is set
+  --fast               up, destroy (the default): write the state once at the end instead of
+                       after every task (much faster; a killed run is repaired by the next
+                       command, on any machine that shares the backend)
+  --no-fast            write the state after every task instead
   --wait-for-lock SECONDS
                        when another run holds the stack, wait up to SECONDS for it to end
                        (default: exit at once with code 5, naming the holder)
@@ -104,7 +105,7 @@ Options:
 Environment:
   ACP_BASE_URL, ACP_API_TOKEN          a real ACP API and its token (never written to state)
   ACP_TIMEOUT_MS, ACP_MAX_RETRIES, ACP_ALLOW_INSECURE_HTTP   client settings (see README)
-  PULUMI_ACP_FAST=true                 --fast by default for up and destroy
+  PULUMI_ACP_FAST=false                --no-fast by default for up and destroy
   PULUMI_BACKEND_URL, PULUMI_ACCESS_TOKEN, PULUMI_CONFIG_PASSPHRASE
                                        a real Pulumi backend (or a logged-in Pulumi); without
                                        them the state is in ./.pulumi of the current directory

@@ -18,8 +18,9 @@ import { ADOPT_FILE_ENV, RUN_ID_ENV } from "../core/run-marker";
 import { UsageError } from "./args";
 
 /**
- * Environment variable that makes `--fast` the default of `up` and `destroy` (`1`/`true`; `0`/
- * `false` or empty: off). The command line wins: `--fast` or `--no-fast`.
+ * Environment variable that sets the mode of `up` and `destroy` when the command line does not
+ * (`0`/`false`: a checkpoint after every step; `1`/`true`, empty or unset: fast). The command
+ * line wins: `--fast` or `--no-fast`.
  */
 export const FAST_ENV = "PULUMI_ACP_FAST";
 
@@ -48,14 +49,18 @@ export const FastRunMarker = z.object({
 /** See {@link FastRunMarker}. */
 export type FastRunMarker = z.infer<typeof FastRunMarker>;
 
-/** Whether this command runs fast: `--fast`/`--no-fast`, else {@link FAST_ENV}, else no. */
+/**
+ * Whether this command runs fast: `--fast`/`--no-fast`, else {@link FAST_ENV}, else yes. Fast is
+ * the default since a killed fast run is repaired from any runner that shares the backend
+ * (./fast-record.ts), and it is never slower (BENCHMARKS.md).
+ */
 export function fastWanted(flag: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
   if (flag !== undefined) return flag;
   const value = env[FAST_ENV]?.trim().toLowerCase();
-  if (value === undefined || value === "" || value === "0" || value === "false") return false;
-  if (value === "1" || value === "true") return true;
+  if (value === undefined || value === "" || value === "1" || value === "true") return true;
+  if (value === "0" || value === "false") return false;
   throw new UsageError(
-    `${FAST_ENV}=${env[FAST_ENV]} is not a switch: set it to true or 1 (fast up and destroy), false or 0, or unset it`,
+    `${FAST_ENV}=${env[FAST_ENV]} is not a switch: set it to false or 0 (a checkpoint after every step), true or 1, or unset it (fast)`,
   );
 }
 
