@@ -161,6 +161,17 @@ export function markerOfRecord(
 }
 
 /**
+ * Creates a killed default (not fast) run left pending in the state. Their tasks may exist on
+ * the API; a default run sends each create again byte for byte, with the same Idempotency-Key,
+ * and gets that task back, whereas a fast run's creates carry its run marker and so a new key.
+ */
+export async function pendingCreates(stack: Stack): Promise<number> {
+  const exported = await stack.exportStack();
+  const pending = (exported.deployment?.pending_operations ?? []) as Array<{ type?: string }>;
+  return pending.filter((op) => op.type === "creating").length;
+}
+
+/**
  * A command's view of the stack's fast-run record in the backend: what it finds before it starts
  * (a dead run to repair, or a live one that holds the stack), the record it keeps while it applies
  * fast, and its removal when the apply has been recorded in the state.

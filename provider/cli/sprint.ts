@@ -32,12 +32,13 @@ import {
   removeMarker,
   writeMarker,
 } from "./fast";
-import { BackendFastRun } from "./fast-record";
+import { BackendFastRun, pendingCreates } from "./fast-record";
 import { Progress } from "./progress";
 import {
   deleteRunTasks,
   deleteRunThreads,
   describeRepair,
+  dropPendingOperations,
   repairInterruptedRun,
   RunInProgressError,
 } from "./recover";
@@ -163,7 +164,7 @@ export async function runSprintCommand(opts: SprintOptions, io: CommandIo): Prom
   }
 
   const applies = opts.command === "up" || opts.command === "destroy";
-  const fast = applies && fastWanted(opts.fast, io.env);
+  let fast = applies && fastWanted(opts.fast, io.env);
   const markerFile = markerPath(io.cwd, opts.stack);
 
   const binDir = ensurePulumi();
@@ -218,6 +219,10 @@ export async function runSprintCommand(opts: SprintOptions, io: CommandIo): Prom
     const interrupted = await backendRun.interrupted(opts.command, readMarker(markerFile), () =>
       removeMarker(markerFile),
     );
+    // After a killed default run, this up runs as one too (see pendingCreates).
+    const afterKilledDefault =
+      fast && !interrupted && opts.command === "up" ? await pendingCreates(stack) : 0;
+    if (afterKilledDefault > 0) fast = false;
     const runId = interrupted?.runId ?? (fast ? newFastRunId() : undefined);
     Object.assign(stack.workspace.envVars, fastEngineEnv({ fast, runId, markerFile }));
 
@@ -226,6 +231,12 @@ export async function runSprintCommand(opts: SprintOptions, io: CommandIo): Prom
     const subject = sprintFile ? ` of ${path.relative(io.cwd, sprintFile) || sprintFile}` : "";
     say(`Stack ${SPRINT_PROJECT}/${opts.stack}: ${opts.command}${subject}${fast ? " (fast)" : ""}`);
     say();
+    if (afterKilledDefault > 0) {
+      say(
+        `The state holds ${afterKilledDefault} create(s) a killed run started: this up runs without --fast, so each is sent again with the same Idempotency-Key and the task already made comes back.`,
+      );
+      say();
+    }
 
     let runTasks: Parameters<typeof deleteRunTasks>[1] = [];
     let runThreads: Parameters<typeof deleteRunThreads>[1] = [];
@@ -291,6 +302,8 @@ export async function runSprintCommand(opts: SprintOptions, io: CommandIo): Prom
           // The state now says all that was done: nothing left to repair.
           if (marker) removeMarker(markerFile);
           if (marker) await backendRun.end(marker.runId);
+          // Those creates are done now: nothing in the state waits for them.
+          if (afterKilledDefault > 0) await dropPendingOperations(stack);
         },
       });
     return await backendRun.guard({ runId, fresh: !interrupted }, () =>

@@ -213,7 +213,11 @@ describe("a shared PostgreSQL backend", () => {
         emulator.setFaults(undefined);
         const firstCode = await first.exit;
         outcomes.push({ round, fast, first: firstCode, second: second.code });
-        if (firstCode !== 0) process.stderr.write(first.output());
+        if (firstCode !== 0 || second.code !== EXIT.locked) {
+          process.stderr.write(
+            `round ${round}:\n${first.output()}\n${second.stdout}${second.stderr}\n`,
+          );
+        }
         expect(firstCode).toBe(0);
         expect(second.code).toBe(EXIT.locked);
         const holder =
@@ -286,6 +290,7 @@ describe("a shared PostgreSQL backend", () => {
       await killRun(run);
       emulator.setFaults(undefined);
       const blocked = await b.run("up", "--stack", "stale");
+      if (blocked.code !== EXIT.locked) process.stderr.write(blocked.stdout + blocked.stderr);
       expect(blocked.code).toBe(EXIT.locked);
       expect(blocked.stderr).toContain("whose process is gone");
       const clear = /then clear the lock: (pulumi cancel --yes --stack (\S+))$/m.exec(
@@ -302,6 +307,8 @@ describe("a shared PostgreSQL backend", () => {
       const up = await b.run("up", "--stack", "stale");
       if (up.code !== 0) process.stderr.write(up.stdout + up.stderr);
       expect(up.code).toBe(0);
+      // The killed run was a default one: its creates are sent again under the same keys.
+      expect(up.stdout).toContain("create(s) a killed run started: this up runs without --fast");
       expect(matches(specs)).toEqual(CLEAN);
       expect((await b.run("preview", "--stack", "stale", "--expect-no-changes")).code).toBe(0);
     });
