@@ -176,6 +176,11 @@ describe("a shared PostgreSQL backend", () => {
     let a: Runner;
     let b: Runner;
     const graph = (round: string) => layeredTaskGraph(`concurrent ${round}`, 2, 5);
+    /** Holds back every request to /v1/tasks after the next two (the held count starts at 0). */
+    const hold = () => {
+      emulator.resetStats();
+      emulator.setFaults({ holdAfter: 2, routes: ["/v1/tasks"] });
+    };
     /** The store's tasks of one graph (its titles carry its tag) against that graph. */
     const matches = (specs: Record<string, TaskSpec>) => {
       const snapshot = emulator.snapshot();
@@ -203,7 +208,7 @@ describe("a shared PostgreSQL backend", () => {
         b.sprint(specs);
         // Fast and default runs alternate: the fast run's record and the engine's lock both hold.
         const fast = round % 2 === 0;
-        emulator.setFaults({ holdAfter: 2, routes: ["/v1/tasks"] });
+        hold();
         const first = a.start("up", fast ? "--fast" : "--no-fast");
         expect(await waitFor(() => emulator.stats().faultsInjected.held > 0, 300_000, 50)).toBe(
           true,
@@ -246,7 +251,7 @@ describe("a shared PostgreSQL backend", () => {
       const theirs = graph("second");
       a.sprint(mine);
       b.sprint(theirs);
-      emulator.setFaults({ holdAfter: 2, routes: ["/v1/tasks"] });
+      hold();
       const first = a.start("up", "--fast");
       expect(await waitFor(() => emulator.stats().faultsInjected.held > 0, 300_000, 50)).toBe(true);
       const second = b.start("up", "--fast", "--wait-for-lock", "300");
@@ -284,7 +289,7 @@ describe("a shared PostgreSQL backend", () => {
       const specs = graph("stale");
       a.sprint(specs);
       b.sprint(specs);
-      emulator.setFaults({ holdAfter: 2, routes: ["/v1/tasks"] });
+      hold();
       const run = a.start("up", "--no-fast", "--stack", "stale");
       expect(await waitFor(() => emulator.stats().faultsInjected.held > 0, 300_000, 50)).toBe(true);
       await killRun(run);
