@@ -3,11 +3,12 @@
  * after every step (PULUMI_SKIP_CHECKPOINTS=true). On the DIY backends every checkpoint rewrites
  * the whole state, so a run of N tasks costs N rewrites of an N-resource file; a fast run saves
  * them (BENCHMARKS.md). The price: a run killed mid-way has recorded nothing of what it did. So a
- * fast run leaves a marker file while it runs (this file), and the next command that finds the
- * marker repairs the stack before anything else (./recover.ts).
+ * fast run records itself in the backend while it runs (./fast-record.ts), and the next command
+ * that finds the record, on any runner, repairs the stack before anything else (./recover.ts).
  *
- * The marker lives in `./.pulumi/fast-runs/` of the working directory: beside the local state
- * (./.pulumi/state) when the command keeps it, and in the same place for a user's own backend.
+ * This file: the mode's settings, and the marker file `./.pulumi/fast-runs/<stack>.json` of the
+ * working directory, a mirror of the run that also carries the tasks a repair found for the
+ * provider to adopt (the only record on a CLI whose backend has no stack tags).
  */
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
@@ -52,7 +53,7 @@ export type FastRunMarker = z.infer<typeof FastRunMarker>;
 /**
  * Whether this command runs fast: `--fast`/`--no-fast`, else {@link FAST_ENV}, else yes. Fast is
  * the default since a killed fast run is repaired from any runner that shares the backend
- * (./fast-record.ts), and it is never slower (BENCHMARKS.md).
+ * (./fast-record.ts), and it is no slower on a small sprint (README, "Fast applies").
  */
 export function fastWanted(flag: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
   if (flag !== undefined) return flag;
