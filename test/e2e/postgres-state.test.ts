@@ -7,16 +7,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { createEmulator, type Emulator } from "pulumi-acp/emulator";
 import { childEnv, runPulumiAcp } from "./child";
 import { changesOf, E2E_TOKEN, e2eWorkDir, Harness } from "./harness";
-import {
-  rowsContaining,
-  startPostgres,
-  storedObject,
-  storedObjects,
-  type PostgresServer,
-} from "./postgres";
+import { rowsContaining, sharedBackend, storedObject, storedObjects } from "./postgres";
 import { taskGraph } from "./programs";
 import { YamlProject } from "./yaml-project";
 
@@ -25,24 +18,15 @@ jest.setTimeout(600_000);
 const PASSPHRASE = "postgres-state-passphrase";
 
 describe("state in PostgreSQL", () => {
-  let pg: PostgresServer;
-  let emulator: Emulator;
-  let baseUrl: string;
+  const shared = sharedBackend();
   /** The engine settings every front door gets: the shared backend and its passphrase. */
-  const backend = () => ({ PULUMI_BACKEND_URL: pg.url, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE });
+  const backend = () => ({
+    PULUMI_BACKEND_URL: shared.pg.url,
+    PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+  });
   /** Whether the table holds the stack's checkpoint (`<project>/<stack>.json`). */
   const hasStack = (projectStack: string) =>
-    storedObjects(pg).some((o) => o.key.endsWith(`.pulumi/stacks/${projectStack}.json`));
-
-  beforeAll(async () => {
-    pg = startPostgres();
-    emulator = createEmulator({ token: E2E_TOKEN });
-    baseUrl = await emulator.listen(0);
-  });
-  afterAll(async () => {
-    await emulator?.close();
-    pg?.stop();
-  });
+    storedObjects(shared.pg).some((o) => o.key.endsWith(`.pulumi/stacks/${projectStack}.json`));
 
   it("the pulumi-acp command: up, no-op preview, edit, refresh, destroy", async () => {
     const dir = e2eWorkDir("pg-cli-");
@@ -55,19 +39,19 @@ describe("state in PostgreSQL", () => {
     const sprint = [
       "name: pg",
       "tasks:",
-      "  api: { title: Build the API }",
-      "  docs: { title: Write the docs, dependsOn: [api] }",
-      "  release: { title: Release, dependsOn: [api, docs] }",
+      "  schema: { title: Design the schema }",
+      "  migrate: { title: Migrate the data, dependsOn: [schema] }",
+      "  release: { title: Release, dependsOn: [schema, migrate] }",
       "",
     ].join("\n");
     fs.writeFileSync(sprintFile, sprint);
     const cli = (...args: string[]) =>
-      runPulumiAcp([...args, "sprint.yaml", "--base-url", baseUrl], { cwd: dir, env });
-    const tasks = () => emulator.snapshot().tasks;
+      runPulumiAcp([...args, "sprint.yaml", "--base-url", shared.baseUrl], { cwd: dir, env });
+    const tasks = () => shared.emulator.snapshot().tasks;
     try {
       const up = await cli("up", "--yes");
       expect(up.stderr).not.toContain("error");
-      expect(up.stdout).toContain(`State: ${pg.url}`);
+      expect(up.stdout).toContain(`State: ${shared.pg.url}`);
       expect(up.stdout).toContain("Changes: create 5.");
       expect(
         tasks()
@@ -77,7 +61,7 @@ describe("state in PostgreSQL", () => {
       expect(hasStack("pulumi-acp-sprint/dev")).toBe(true);
       // Nothing of the command's state lives in the working directory.
       expect(fs.existsSync(path.join(dir, ".pulumi", "state"))).toBe(false);
-      expect(rowsContaining(pg, E2E_TOKEN)).toEqual([]);
+      expect(rowsContaining(shared.pg, E2E_TOKEN)).toEqual([]);
 
       const preview = await cli("preview", "--expect-no-changes");
       expect(preview.code).toBe(0);
@@ -90,7 +74,7 @@ describe("state in PostgreSQL", () => {
 
       const refresh = await cli("refresh", "--expect-no-changes");
       expect(refresh.code).toBe(0);
-      expect(rowsContaining(pg, E2E_TOKEN)).toEqual([]);
+      expect(rowsContaining(shared.pg, E2E_TOKEN)).toEqual([]);
 
       const destroy = await cli("destroy", "--yes");
       expect(destroy.code).toBe(0);
@@ -124,10 +108,10 @@ describe("state in PostgreSQL", () => {
       ).toEqual(["Build it", "Design"]);
       expect(changesOf((await h.refresh()).summary)).toEqual({});
       // The state records the token config as a ciphertext only.
-      const stored = storedObject(pg, ".pulumi/stacks/acp-e2e/test.json");
+      const stored = storedObject(shared.pg, ".pulumi/stacks/acp-e2e/test.json");
       expect(stored).toContain('"type":"passphrase"');
       expect(stored).toContain("pulumi-nodejs:dynamic/acp:Task");
-      expect(rowsContaining(pg, E2E_TOKEN)).toEqual([]);
+      expect(rowsContaining(shared.pg, E2E_TOKEN)).toEqual([]);
       expect(changesOf((await h.destroy()).summary)).toEqual({ delete: 3 });
       expect(h.emulator.snapshot().tasks).toEqual([]);
     } finally {
@@ -137,11 +121,11 @@ describe("state in PostgreSQL", () => {
 
   it("the Pulumi YAML program: up, no-op preview, edit, refresh, destroy", async () => {
     const project = new YamlProject(backend());
-    const store = () => emulator.snapshot();
+    const store = () => shared.emulator.snapshot();
     const before = store().tasks.length;
     try {
       await project.ok("stack", "init", "yaml");
-      await project.ok("config", "set", "acp:baseUrl", baseUrl);
+      await project.ok("config", "set", "acp:shared.baseUrl", shared.baseUrl);
       await project.ok("config", "set", "--secret", "acp:token", E2E_TOKEN);
       await project.ok("up", "--yes");
       // The sprint's three tasks, the release and the triage task.
@@ -152,7 +136,7 @@ describe("state in PostgreSQL", () => {
       await project.ok("up", "--yes");
       expect(store().tasks.map((t) => t.description)).toContain("Cart and payment pages");
       await project.ok("refresh", "--yes", "--expect-no-changes");
-      expect(rowsContaining(pg, E2E_TOKEN)).toEqual([]);
+      expect(rowsContaining(shared.pg, E2E_TOKEN)).toEqual([]);
       await project.ok("destroy", "--yes");
       expect(store().tasks).toHaveLength(before);
     } finally {

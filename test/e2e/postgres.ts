@@ -8,7 +8,9 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { createEmulator, type Emulator } from "pulumi-acp/emulator";
 import { REPO_ROOT } from "../../provider/cli/engine";
+import { E2E_TOKEN } from "./harness";
 
 const SCRIPT = path.join(REPO_ROOT, "scripts", "ensure-postgres");
 
@@ -102,4 +104,27 @@ export function rowsContaining(pg: PostgresServer, needle: string): string[] {
   return storedObjects(pg)
     .filter((o) => o.text.includes(needle) || o.raw.includes(needle))
     .map((o) => o.key);
+}
+
+/** A suite's PostgreSQL server and emulator, set up before its tests and stopped after them. */
+export interface SharedBackend {
+  pg: PostgresServer;
+  emulator: Emulator;
+  /** The emulator's address. */
+  baseUrl: string;
+}
+
+/** Registers the suite's setup and teardown of a {@link SharedBackend}; its fields are set in beforeAll. */
+export function sharedBackend(): SharedBackend {
+  const shared = {} as SharedBackend;
+  beforeAll(async () => {
+    shared.pg = startPostgres();
+    shared.emulator = createEmulator({ token: E2E_TOKEN });
+    shared.baseUrl = await shared.emulator.listen(0);
+  });
+  afterAll(async () => {
+    await shared.emulator?.close();
+    shared.pg?.stop();
+  });
+  return shared;
 }

@@ -12,12 +12,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { AcpClient, loadSprintFile } from "pulumi-acp";
-import { createEmulator, type Emulator } from "pulumi-acp/emulator";
 import { DEFAULT_SPRINT_FILE } from "../../examples/sprint-from-file/index";
 import { REPO_ROOT } from "../../provider/cli/engine";
 import { childEnv, PULUMI_ACP_MAIN, runChild } from "../e2e/child";
 import { E2E_TOKEN, e2eWorkDir } from "../e2e/harness";
-import { startPostgres, type PostgresServer } from "../e2e/postgres";
+import { sharedBackend } from "../e2e/postgres";
 import { connectionsClosed, descendantsOf, isAlive, signalProcess, waitFor } from "./processes";
 import { spawn } from "node:child_process";
 
@@ -41,32 +40,23 @@ const WORKFLOW = parse(
 const NPX = `npx() { if [ "$1" = pulumi-acp ]; then shift; exec "${process.execPath}" "${PULUMI_ACP_MAIN}" "$@"; fi; echo "unexpected npx $*" >&2; return 1; }`;
 
 describe("the gitops workflow, job by job, on a shared PostgreSQL backend", () => {
-  let pg: PostgresServer;
-  let emulator: Emulator;
-  let baseUrl: string;
+  const shared = sharedBackend();
   const runners: string[] = [];
   const sprintTitles = Object.values(loadSprintFile(DEFAULT_SPRINT_FILE).tasks).map((t) =>
     String(t.title),
   );
 
-  beforeAll(async () => {
-    pg = startPostgres();
-    emulator = createEmulator({ token: E2E_TOKEN });
-    baseUrl = await emulator.listen(0);
-  });
-  afterAll(async () => {
-    await emulator?.close();
-    pg?.stop();
+  afterAll(() => {
     for (const dir of runners) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   /** The workflow's env with its variables and secrets given values, as Actions would. */
   const workflowEnv = (): Record<string, string> => {
     const values: Record<string, string> = {
-      "vars.ACP_BASE_URL": baseUrl,
+      "vars.ACP_BASE_URL": shared.baseUrl,
       "secrets.ACP_API_TOKEN": E2E_TOKEN,
       "secrets.PULUMI_ACCESS_TOKEN": "",
-      "vars.PULUMI_BACKEND_URL": pg.url,
+      "vars.PULUMI_BACKEND_URL": shared.pg.url,
       "secrets.PULUMI_CONFIG_PASSPHRASE": "gitops-passphrase",
     };
     return Object.fromEntries(
@@ -127,26 +117,28 @@ describe("the gitops workflow, job by job, on a shared PostgreSQL backend", () =
     // 1. A pull request: the preview job changes nothing.
     const pr = await runJob("preview", runner());
     expect(pr.map((s) => s.code)).toEqual([0]);
-    expect(emulator.snapshot().tasks).toEqual([]);
+    expect(shared.emulator.snapshot().tasks).toEqual([]);
 
     // 2. A push: its apply job is killed mid-apply (a lost runner), at a known point.
     const first = runner();
     const [apply] = commandSteps("up");
-    emulator.resetStats();
-    emulator.setFaults({ holdAfter: 6, routes: ["/v1/tasks"] });
+    shared.emulator.resetStats();
+    shared.emulator.setFaults({ holdAfter: 6, routes: ["/v1/tasks"] });
     const child = spawn("bash", ["-c", `${NPX}\n${apply.run}`], {
       cwd: first.dir,
       env: first.env,
       detached: true,
       stdio: "ignore",
     });
-    expect(await waitFor(() => emulator.stats().faultsInjected.held > 0, 300_000, 50)).toBe(true);
+    expect(await waitFor(() => shared.emulator.stats().faultsInjected.held > 0, 300_000, 50)).toBe(
+      true,
+    );
     const tree = descendantsOf(child.pid as number);
     process.kill(-(child.pid as number), "SIGKILL");
     for (const p of tree) if (isAlive(p.pid)) signalProcess(p.pid, "SIGKILL");
-    expect(await connectionsClosed(emulator, 60_000)).toBe(true);
-    emulator.setFaults(undefined);
-    const atKill = emulator.snapshot().tasks.length;
+    expect(await connectionsClosed(shared.emulator, 60_000)).toBe(true);
+    shared.emulator.setFaults(undefined);
+    const atKill = shared.emulator.snapshot().tasks.length;
     expect(atKill).toBeGreaterThan(0);
     expect(atKill).toBeLessThan(sprintTitles.length);
 
@@ -154,14 +146,14 @@ describe("the gitops workflow, job by job, on a shared PostgreSQL backend", () =
     const next = await runJob("up", runner());
     expect(next.map((s) => s.code)).toEqual([0, 0]);
     expect(next[0].out).toContain("The fast up of this stack started at");
-    const titles = emulator.snapshot().tasks.map((t) => String(t.title));
+    const titles = shared.emulator.snapshot().tasks.map((t) => String(t.title));
     expect(titles.sort()).toEqual([...sprintTitles].sort());
 
     // 4. The scheduled drift job: clean, then failing (exit 3) after a change behind the file.
     const clean = await runJob("drift", runner());
     expect(clean.map((s) => s.code)).toEqual([0, 0]);
-    const api = new AcpClient({ baseUrl, token: E2E_TOKEN });
-    const victim = emulator.snapshot().tasks[0];
+    const api = new AcpClient({ baseUrl: shared.baseUrl, token: E2E_TOKEN });
+    const victim = shared.emulator.snapshot().tasks[0];
     await api.tasks.update(victim.id as string, { title: `${victim.title} (edited by hand)` });
     await api.close();
     const drift = await runJob("drift", runner());

@@ -117,3 +117,28 @@ export async function connectionsClosed(emulator: Emulator, timeoutMs: number): 
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/**
+ * After the processes that sent held requests were killed: waits until every connection of
+ * theirs has closed (each request they sent has arrived and been counted as held), lets the held
+ * requests go on (the API acts; the answers are lost) and waits until the emulator has handled
+ * all of them, `answeredBefore` plus the held ones. Returns how many were held; throws when the
+ * emulator does not get there within a minute.
+ */
+export async function releaseHeldAfterKill(
+  emulator: Emulator,
+  answeredBefore: number,
+): Promise<number> {
+  if (!(await connectionsClosed(emulator, 60_000))) {
+    throw new Error("the killed processes' connections to the emulator did not close");
+  }
+  const held = emulator.stats().faultsInjected.held;
+  emulator.setFaults(undefined);
+  const handled = await waitFor(
+    () => emulator.stats().totalRequests === answeredBefore + held,
+    60_000,
+    50,
+  );
+  if (!handled) throw new Error(`the emulator did not handle the ${held} held request(s)`);
+  return held;
+}
