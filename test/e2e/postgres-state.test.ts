@@ -57,7 +57,7 @@ describe("state in PostgreSQL", () => {
         tasks()
           .map((t) => t.title)
           .sort(),
-      ).toEqual(["Build the API", "Release", "Write the docs"]);
+      ).toEqual(["Design the schema", "Migrate the data", "Release"]);
       expect(hasStack("pulumi-acp-sprint/dev")).toBe(true);
       // Nothing of the command's state lives in the working directory.
       expect(fs.existsSync(path.join(dir, ".pulumi", "state"))).toBe(false);
@@ -125,7 +125,7 @@ describe("state in PostgreSQL", () => {
     const before = store().tasks.length;
     try {
       await project.ok("stack", "init", "yaml");
-      await project.ok("config", "set", "acp:shared.baseUrl", shared.baseUrl);
+      await project.ok("config", "set", "acp:baseUrl", shared.baseUrl);
       await project.ok("config", "set", "--secret", "acp:token", E2E_TOKEN);
       await project.ok("up", "--yes");
       // The sprint's three tasks, the release and the triage task.
