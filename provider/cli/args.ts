@@ -30,6 +30,11 @@ export const EXIT = {
   /** `doctor`: only assumptions with a documented fallback differ. */
   fallback: 4,
   /**
+   * Another run holds the stack (a live fast run's record, or the engine's lock), or a killed
+   * run's lock is left over: nothing was done; the message names the holder (./state-lock.ts).
+   */
+  locked: 5,
+  /**
    * Interrupted (Ctrl-C). `doctor`: the scratch area was cleaned; `up`, `destroy`: the engine
    * finished the operations in flight and recorded them.
    */
@@ -57,8 +62,10 @@ export interface SprintOptions {
   baseUrl?: string;
   expectNoChanges: boolean;
   yes: boolean;
-  /** `--fast` (true) or `--no-fast` (false); undefined: PULUMI_ACP_FAST decides (./fast.ts). */
+  /** `--fast` (true) or `--no-fast` (false); undefined: PULUMI_ACP_FAST, else fast (./fast.ts). */
   fast?: boolean;
+  /** `--wait-for-lock SECONDS`: wait that long for another run on the stack to end. */
+  waitForLock?: number;
 }
 
 /** The usage text of `pulumi-acp --help`. */
@@ -85,21 +92,26 @@ Options:
                        in this command, its store in ./.acp/emulator.json)
   --expect-no-changes  exit with code 3 when anything changed or would change (for CI)
   --yes, -y            do not ask before up or destroy on a terminal
-  --fast               up, destroy: write the state once at the end instead of after every
-                       task (much faster; a killed run is repaired by the next command)
-  --no-fast            the default mode, even when PULUMI_ACP_FAST is set
+  --fast               up, destroy (the default): write the state once at the end instead of
+                       after every task (much faster; a killed run is repaired by the next
+                       command, on any machine that shares the backend)
+  --no-fast            write the state after every task instead
+  --wait-for-lock SECONDS
+                       when another run holds the stack, wait up to SECONDS for it to end
+                       (default: exit at once with code 5, naming the holder)
   --help, -h           this text
   --version            the package version
 
 Environment:
   ACP_BASE_URL, ACP_API_TOKEN          a real ACP API and its token (never written to state)
   ACP_TIMEOUT_MS, ACP_MAX_RETRIES, ACP_ALLOW_INSECURE_HTTP   client settings (see README)
-  PULUMI_ACP_FAST=true                 --fast by default for up and destroy
+  PULUMI_ACP_FAST=false                --no-fast by default for up and destroy
   PULUMI_BACKEND_URL, PULUMI_ACCESS_TOKEN, PULUMI_CONFIG_PASSPHRASE
                                        a real Pulumi backend (or a logged-in Pulumi); without
                                        them the state is in ./.pulumi of the current directory
 
 Exit codes: 0 ok, 1 failure, 2 usage error, 3 changes found with --expect-no-changes,
+            5 the stack is held by another run (or a killed run's lock is left over),
             130 interrupted (Ctrl-C); doctor: 4 only assumptions with a fallback differ.
 `;
 }
@@ -119,6 +131,7 @@ export function parseSprintArgs(command: SprintCommand, argv: string[]): SprintO
         yes: { type: "boolean", short: "y" },
         fast: { type: "boolean" },
         "no-fast": { type: "boolean" },
+        "wait-for-lock": { type: "string" },
       },
     });
   } catch (err) {
@@ -144,6 +157,13 @@ export function parseSprintArgs(command: SprintCommand, argv: string[]): SprintO
       `--fast applies to up and destroy only (${command} writes no state per task): remove it`,
     );
   }
+  const wait = nonBlank("wait-for-lock", values["wait-for-lock"]);
+  const waitForLock = wait === undefined ? undefined : Number(wait);
+  if (waitForLock !== undefined && !(Number.isFinite(waitForLock) && waitForLock >= 0)) {
+    throw new UsageError(
+      `--wait-for-lock ${wait}: give the seconds to wait for another run on the stack, a number of 0 or more`,
+    );
+  }
   return {
     command,
     sprintFile: positionals[0],
@@ -152,5 +172,6 @@ export function parseSprintArgs(command: SprintCommand, argv: string[]): SprintO
     expectNoChanges: values["expect-no-changes"] ?? false,
     yes: values.yes ?? false,
     ...(fast !== undefined ? { fast } : {}),
+    ...(waitForLock !== undefined ? { waitForLock } : {}),
   };
 }

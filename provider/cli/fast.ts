@@ -3,11 +3,12 @@
  * after every step (PULUMI_SKIP_CHECKPOINTS=true). On the DIY backends every checkpoint rewrites
  * the whole state, so a run of N tasks costs N rewrites of an N-resource file; a fast run saves
  * them (BENCHMARKS.md). The price: a run killed mid-way has recorded nothing of what it did. So a
- * fast run leaves a marker file while it runs (this file), and the next command that finds the
- * marker repairs the stack before anything else (./recover.ts).
+ * fast run records itself in the backend while it runs (./fast-record.ts), and the next command
+ * that finds the record, on any runner, repairs the stack before anything else (./recover.ts).
  *
- * The marker lives in `./.pulumi/fast-runs/` of the working directory: beside the local state
- * (./.pulumi/state) when the command keeps it, and in the same place for a user's own backend.
+ * This file: the mode's settings, and the marker file `./.pulumi/fast-runs/<stack>.json` of the
+ * working directory, a mirror of the run that also carries the tasks a repair found for the
+ * provider to adopt (the only record on a CLI whose backend has no stack tags).
  */
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
@@ -18,8 +19,9 @@ import { ADOPT_FILE_ENV, RUN_ID_ENV } from "../core/run-marker";
 import { UsageError } from "./args";
 
 /**
- * Environment variable that makes `--fast` the default of `up` and `destroy` (`1`/`true`; `0`/
- * `false` or empty: off). The command line wins: `--fast` or `--no-fast`.
+ * Environment variable that sets the mode of `up` and `destroy` when the command line does not
+ * (`0`/`false`: a checkpoint after every step; `1`/`true`, empty or unset: fast). The command
+ * line wins: `--fast` or `--no-fast`.
  */
 export const FAST_ENV = "PULUMI_ACP_FAST";
 
@@ -48,14 +50,18 @@ export const FastRunMarker = z.object({
 /** See {@link FastRunMarker}. */
 export type FastRunMarker = z.infer<typeof FastRunMarker>;
 
-/** Whether this command runs fast: `--fast`/`--no-fast`, else {@link FAST_ENV}, else no. */
+/**
+ * Whether this command runs fast: `--fast`/`--no-fast`, else {@link FAST_ENV}, else yes. Fast is
+ * the default since a killed fast run is repaired from any runner that shares the backend
+ * (./fast-record.ts), and it is no slower on a small sprint (README, "Fast applies").
+ */
 export function fastWanted(flag: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
   if (flag !== undefined) return flag;
   const value = env[FAST_ENV]?.trim().toLowerCase();
-  if (value === undefined || value === "" || value === "0" || value === "false") return false;
-  if (value === "1" || value === "true") return true;
+  if (value === undefined || value === "" || value === "1" || value === "true") return true;
+  if (value === "0" || value === "false") return false;
   throw new UsageError(
-    `${FAST_ENV}=${env[FAST_ENV]} is not a switch: set it to true or 1 (fast up and destroy), false or 0, or unset it`,
+    `${FAST_ENV}=${env[FAST_ENV]} is not a switch: set it to false or 0 (a checkpoint after every step), true or 1, or unset it (fast)`,
   );
 }
 

@@ -17,7 +17,9 @@ import {
 } from "./args";
 import { runDoctor } from "./doctor";
 import { oneLine } from "./engine";
+import { exitAfterOutput } from "./exit";
 import { runSprintCommand, type CommandIo } from "./sprint";
+import { retryWhileLocked, StackLockedError } from "./state-lock";
 
 /** Runs the command line `argv` (without node and the script); resolves to the exit code. */
 export async function main(argv: string[], io: CommandIo): Promise<number> {
@@ -39,7 +41,12 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
         io.stdout.write(usage(VERSION));
         return EXIT.ok;
       }
-      return await runSprintCommand(parseSprintArgs(command as SprintCommand, rest), io);
+      const opts = parseSprintArgs(command as SprintCommand, rest);
+      return await retryWhileLocked(
+        opts.waitForLock,
+        (line) => io.stderr.write(`${line}\n`),
+        () => runSprintCommand(opts, io),
+      );
     }
     throw new UsageError(
       `unknown command "${command}": use one of ${[...Object.keys(SPRINT_COMMANDS), "doctor"].join(", ")}`,
@@ -50,6 +57,10 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
         `error: ${err.message}\n(pulumi-acp --help lists the commands and options)\n`,
       );
       return EXIT.usage;
+    }
+    if (StackLockedError.isInstance(err)) {
+      io.stderr.write(`error: ${err.message}\n`);
+      return EXIT.locked;
     }
     // A sprint file's problems are one line each, already naming file, task and field.
     const lines = SprintFileError.isInstance(err) ? err.problems : [oneLine(err)];
@@ -66,9 +77,5 @@ if (require.main === module) {
     env: process.env,
     cwd: process.cwd(),
     interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
-  }).then((code) => {
-    // Writes to pipes and files are synchronous on Linux and macOS; the engine's and the
-    // client's keep-alive handles must not hold the process open after the answer.
-    process.exit(code);
-  });
+  }).then((code) => exitAfterOutput(code));
 }

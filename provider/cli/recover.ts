@@ -118,7 +118,7 @@ async function releaseLock(stack: Stack, localBackendDir: string | undefined): P
 }
 
 /** Drops the state's pending operations; returns how many there were. */
-async function dropPendingOperations(stack: Stack): Promise<number> {
+export async function dropPendingOperations(stack: Stack): Promise<number> {
   const exported = await stack.exportStack();
   const pending = (exported.deployment?.pending_operations ?? []) as unknown[];
   if (pending.length === 0) return 0;

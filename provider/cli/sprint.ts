@@ -32,15 +32,18 @@ import {
   removeMarker,
   writeMarker,
 } from "./fast";
+import { BackendFastRun, pendingCreates } from "./fast-record";
 import { Progress } from "./progress";
 import {
   deleteRunTasks,
   deleteRunThreads,
   describeRepair,
+  dropPendingOperations,
   repairInterruptedRun,
   RunInProgressError,
 } from "./recover";
 import { sprintProgram } from "./sprint-program";
+import { clearLockCommand } from "./state-lock";
 
 /** The Pulumi project of every sprint stack (also the root Pulumi.yaml's, so states agree). */
 export const SPRINT_PROJECT = "pulumi-acp-sprint";
@@ -161,12 +164,8 @@ export async function runSprintCommand(opts: SprintOptions, io: CommandIo): Prom
   }
 
   const applies = opts.command === "up" || opts.command === "destroy";
-  const fast = applies && fastWanted(opts.fast, io.env);
+  let fast = applies && fastWanted(opts.fast, io.env);
   const markerFile = markerPath(io.cwd, opts.stack);
-  // A marker left behind: a fast run that did not finish. This command repairs, and goes on
-  // under that run's id (see recover.ts).
-  const interrupted = readMarker(markerFile);
-  const runId = interrupted?.runId ?? (fast ? newFastRunId() : undefined);
 
   const binDir = ensurePulumi();
   const api = await apiTarget(opts, io);
@@ -185,7 +184,6 @@ export async function runSprintCommand(opts: SprintOptions, io: CommandIo): Prom
         ACP_BASE_URL: api.baseUrl,
         ACP_API_TOKEN: api.token,
         NODE_PATH: providerNodePath(io.env),
-        ...fastEngineEnv({ fast, runId, markerFile }),
       },
       pulumiCommand: await localPulumiCommand(binDir),
     };
@@ -200,12 +198,45 @@ export async function runSprintCommand(opts: SprintOptions, io: CommandIo): Prom
     );
     // Config would win over the environment, and an older run may have set it.
     if ("acp:baseUrl" in (await stack.getAllConfig())) await stack.removeConfig("acp:baseUrl");
+    // A fast run recorded in the backend that did not finish: this command repairs, and goes on
+    // under that run's id (see recover.ts); one still alive holds the stack (state-lock.ts).
+    const backendRun = new BackendFastRun(
+      stack,
+      {
+        project: SPRINT_PROJECT,
+        stack: opts.stack,
+        backend: engine.label,
+        clearLock: clearLockCommand(
+          SPRINT_PROJECT,
+          opts.stack,
+          engine.env,
+          engine.localBackendDir !== undefined,
+          engine.label === "the logged-in Pulumi backend",
+        ),
+      },
+      (message) => io.stderr.write(`warning: ${message}\n`),
+    );
+    const interrupted = await backendRun.interrupted(opts.command, readMarker(markerFile), () =>
+      removeMarker(markerFile),
+    );
+    // After a killed default run, this up runs as one too (see pendingCreates).
+    const afterKilledDefault =
+      fast && !interrupted && opts.command === "up" ? await pendingCreates(stack) : 0;
+    if (afterKilledDefault > 0) fast = false;
+    const runId = interrupted?.runId ?? (fast ? newFastRunId() : undefined);
+    Object.assign(stack.workspace.envVars, fastEngineEnv({ fast, runId, markerFile }));
 
     say(`ACP API: ${api.label}`);
     say(`State: ${engine.label}`);
     const subject = sprintFile ? ` of ${path.relative(io.cwd, sprintFile) || sprintFile}` : "";
     say(`Stack ${SPRINT_PROJECT}/${opts.stack}: ${opts.command}${subject}${fast ? " (fast)" : ""}`);
     say();
+    if (afterKilledDefault > 0) {
+      say(
+        `The state holds ${afterKilledDefault} create(s) a killed run started: this up runs without --fast, so each is sent again with the same Idempotency-Key and the task already made comes back.`,
+      );
+      say();
+    }
 
     let runTasks: Parameters<typeof deleteRunTasks>[1] = [];
     let runThreads: Parameters<typeof deleteRunThreads>[1] = [];
@@ -219,13 +250,15 @@ export async function runSprintCommand(opts: SprintOptions, io: CommandIo): Prom
       say(
         `The fast ${interrupted.command} of this stack started at ${interrupted.startedAt} did not finish: repairing the stack first.`,
       );
-      const report = await repairInterruptedRun({
-        stack,
-        marker: interrupted,
-        markerFile,
-        client: client(),
-        localBackendDir: engine.localBackendDir,
-      });
+      const report = await backendRun.guard({ fresh: false }, () =>
+        repairInterruptedRun({
+          stack,
+          marker: interrupted,
+          markerFile,
+          client: client(),
+          localBackendDir: engine.localBackendDir,
+        }),
+      );
       for (const line of describeRepair(report, opts.command)) say(`  repaired: ${line}`);
       say();
       runTasks = report.foundTasks;
@@ -241,13 +274,14 @@ export async function runSprintCommand(opts: SprintOptions, io: CommandIo): Prom
           adopt: readMarker(markerFile)?.adopt,
         })
       : undefined;
-    return await whileInterruptible(io, () =>
+    const apply = () =>
       runOnStack(stack, opts, io, sprint, Boolean(sprint), started, {
         beforeChange: async () => {
           // Another fast run started on this stack since this command began: leave it alone.
           const current = readMarker(markerFile);
           if (current && current.runId !== runId) throw new RunInProgressError(current);
           if (marker) writeMarker(markerFile, marker);
+          if (marker) await backendRun.begin(marker);
           if (opts.command === "destroy") await deleteRunThreads(client(), runThreads);
           // A destroy also deletes what the interrupted run created and never recorded; tasks the
           // state's tasks still depend on go after them.
@@ -267,8 +301,13 @@ export async function runSprintCommand(opts: SprintOptions, io: CommandIo): Prom
           }
           // The state now says all that was done: nothing left to repair.
           if (marker) removeMarker(markerFile);
+          if (marker) await backendRun.end(marker.runId);
+          // Those creates are done now: nothing in the state waits for them.
+          if (afterKilledDefault > 0) await dropPendingOperations(stack);
         },
-      }),
+      });
+    return await backendRun.guard({ runId, fresh: !interrupted }, () =>
+      whileInterruptible(io, apply),
     );
   } finally {
     // The emulator's store is written after every change, so closing loses nothing.

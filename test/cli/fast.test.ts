@@ -29,16 +29,17 @@ describe("--fast, --no-fast and PULUMI_ACP_FAST", () => {
     );
   });
 
-  it("takes the command line first, then the environment, then off", () => {
-    expect(fastWanted(undefined, {})).toBe(false);
-    expect(fastWanted(undefined, { [FAST_ENV]: "" })).toBe(false);
+  it("takes the command line first, then the environment, then fast", () => {
+    expect(fastWanted(undefined, {})).toBe(true);
+    expect(fastWanted(undefined, { [FAST_ENV]: "" })).toBe(true);
+    expect(fastWanted(undefined, { [FAST_ENV]: "0" })).toBe(false);
     expect(fastWanted(undefined, { [FAST_ENV]: "true" })).toBe(true);
     expect(fastWanted(undefined, { [FAST_ENV]: "1" })).toBe(true);
     expect(fastWanted(undefined, { [FAST_ENV]: "FALSE" })).toBe(false);
     expect(fastWanted(false, { [FAST_ENV]: "true" })).toBe(false);
     expect(fastWanted(true, {})).toBe(true);
     expect(() => fastWanted(undefined, { [FAST_ENV]: "yes please" })).toThrow(
-      /PULUMI_ACP_FAST=yes please is not a switch: set it to true or 1/,
+      /PULUMI_ACP_FAST=yes please is not a switch: set it to false or 0/,
     );
   });
 

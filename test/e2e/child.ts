@@ -1,5 +1,5 @@
 /** Child processes of the end-to-end suites: the CLI and the repository's scripts, as users run them. */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import * as path from "node:path";
 import { REPO_ROOT } from "../../provider/cli/engine";
 
@@ -60,4 +60,24 @@ export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   if (!extra.ACP_BASE_URL) delete env.ACP_BASE_URL;
   if (!extra.ACP_API_TOKEN) delete env.ACP_API_TOKEN;
   return env;
+}
+
+/**
+ * A `pulumi-acp` run in its own process group, as a terminal runs it, so it can be signalled;
+ * `output()` is what it wrote so far (stdout and stderr).
+ */
+export function startPulumiAcp(args: string[], cwd: string, env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, [PULUMI_ACP_MAIN, ...args], {
+    cwd,
+    env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const exit = new Promise<number | string>((resolve) =>
+    child.on("exit", (code, signal) => resolve(code ?? signal ?? "unknown")),
+  );
+  return { pid: child.pid as number, exit, output: () => output };
 }

@@ -4,22 +4,23 @@
  * makes those tasks, the state never hears of them. After the documented recovery (README,
  * "Recovering from an interrupted update") the server must hold every declared task once.
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { createEmulator, type Emulator } from "pulumi-acp/emulator";
+import { createEmulator } from "pulumi-acp/emulator";
 import { EXIT } from "../../provider/cli/args";
 import { removeEmptyCheckpointAttrs } from "../../provider/cli/recover";
-import { childEnv, PULUMI_ACP_MAIN, runPulumiAcp } from "../e2e/child";
+import { childEnv, runPulumiAcp, startPulumiAcp } from "../e2e/child";
 import { changesOf, E2E_TOKEN, e2eWorkDir, Harness, type StateResource } from "../e2e/harness";
 import { taskGraph, type TaskSpec } from "../e2e/programs";
 import { compareWithGraph, hundredTaskGraph, layeredTaskGraph } from "./graph";
 import { recordFigures } from "./figures";
 import {
+  connectionsClosed,
   descendantsOf,
   isAlive,
   listProcesses,
   pulumiCliStartedSince,
+  releaseHeldAfterKill,
   signalProcess,
   waitFor,
 } from "./processes";
@@ -128,36 +129,6 @@ function writeSprint(dir: string, specs: Record<string, TaskSpec>): string {
   return file;
 }
 
-/** A `pulumi-acp` run in its own process group, as a terminal runs it, so it can be signalled. */
-function startPulumiAcp(args: string[], cwd: string, env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [PULUMI_ACP_MAIN, ...args], {
-    cwd,
-    env,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
-  const exit = new Promise<number | string>((resolve) =>
-    child.on("exit", (code, signal) => resolve(code ?? signal ?? "unknown")),
-  );
-  return { pid: child.pid as number, exit, output: () => output };
-}
-
-/** Polls until the emulator has no connection open (bounded by `timeoutMs`); true if so. */
-async function connectionsClosed(emulator: Emulator, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const open = await new Promise<number>((resolve) =>
-      emulator.server.getConnections((err, n) => resolve(err ? -1 : n)),
-    );
-    if (open === 0) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /** Tasks of the fast-run graph: 10 layers of 20. */
 const FAST_LAYERS = 10;
 const FAST_WIDTH = 20;
@@ -221,20 +192,8 @@ describe("a fast run (--fast) interrupted at a known point, then one pulumi-acp 
         if (signal === "SIGKILL") {
           expect(await run.exit).toBe("SIGKILL");
           for (const p of tree) if (isAlive(p.pid)) signalProcess(p.pid, "SIGKILL");
-          // Every connection of the dead processes closed: each request they sent has arrived,
-          // and the emulator counted it as held when it did.
-          expect(await connectionsClosed(emulator, 60_000)).toBe(true);
-          held = emulator.stats().faultsInjected.held;
-          // The held requests go on: they reach the API after their client died (it acts, the
-          // answer is lost).
-          emulator.setFaults(undefined);
-          expect(
-            await waitFor(
-              () => emulator.stats().totalRequests === ANSWERED_BEFORE_KILL + held,
-              60_000,
-              50,
-            ),
-          ).toBe(true);
+          // The held requests go on: they reach the API after their client died.
+          held = await releaseHeldAfterKill(emulator, ANSWERED_BEFORE_KILL);
         } else {
           // The command has the signal; the engine waits for the creates it has in flight, which
           // now go on, records them and stops.

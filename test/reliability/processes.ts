@@ -4,6 +4,7 @@
  * only (reads /proc); every process is addressed by its id, never by name.
  */
 import * as fs from "node:fs";
+import type { Emulator } from "pulumi-acp/emulator";
 
 /** A running process: its id, its parent's id and its command line. */
 export interface ProcessInfo {
@@ -102,4 +103,42 @@ export function killTree(pid: number): void {
   const tree = descendantsOf(pid);
   signalProcess(pid, "SIGKILL");
   for (const p of tree) if (isAlive(p.pid)) signalProcess(p.pid, "SIGKILL");
+}
+
+/** Polls until the emulator has no connection open (bounded by `timeoutMs`); true if so. */
+export async function connectionsClosed(emulator: Emulator, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<number>((resolve) =>
+      emulator.server.getConnections((err, n) => resolve(err ? -1 : n)),
+    );
+    if (open === 0) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * After the processes that sent held requests were killed: waits until every connection of
+ * theirs has closed (each request they sent has arrived and been counted as held), lets the held
+ * requests go on (the API acts; the answers are lost) and waits until the emulator has handled
+ * all of them, `answeredBefore` plus the held ones. Returns how many were held; throws when the
+ * emulator does not get there within a minute.
+ */
+export async function releaseHeldAfterKill(
+  emulator: Emulator,
+  answeredBefore: number,
+): Promise<number> {
+  if (!(await connectionsClosed(emulator, 60_000))) {
+    throw new Error("the killed processes' connections to the emulator did not close");
+  }
+  const held = emulator.stats().faultsInjected.held;
+  emulator.setFaults(undefined);
+  const handled = await waitFor(
+    () => emulator.stats().totalRequests === answeredBefore + held,
+    60_000,
+    50,
+  );
+  if (!handled) throw new Error(`the emulator did not handle the ${held} held request(s)`);
+  return held;
 }
