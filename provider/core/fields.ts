@@ -42,6 +42,11 @@ export interface FieldPolicy {
   readonly apiName?: string;
   /** Required input. */
   readonly required?: boolean;
+  /**
+   * The output always has a value (the API always returns it, or the provider sets it); a
+   * required input or one with a default has one too. Types the declared output.
+   */
+  readonly present?: boolean;
   /** The output's type, for properties that neither the inputs nor the API's schema describe. */
   readonly type?: z.ZodType;
   /** What a user needs to know: the plugin's schema and the docs show it. */

@@ -5,22 +5,16 @@
  * committed copy (schema.json, for review) or the core's behaviour disagree with it.
  */
 import { z } from "zod";
-import { Run as ApiRun, Task as ApiTask, Thread as ApiThread } from "../client/schemas";
 import { DEFAULTS, ENV } from "../client/config";
 import { VERSION } from "../client/version";
 import {
-  AgentRunInputs,
   CONFIG_KEYS,
-  RUN_EVENTS_KEPT,
-  RUN_FIELDS,
-  TASK_FIELDS,
-  TaskInputs,
-  THREAD_FIELDS,
-  TaskThreadInputs,
-  THREAD_RESOURCE_FIELDS,
-  ThreadInputs,
+  kindDescription,
+  PROVIDER_KINDS,
+  RESOURCE_KINDS,
   ThreadSettings,
   type FieldTable,
+  type ProviderKind,
 } from "../core";
 
 /** A property's type in a Pulumi package schema. */
@@ -44,12 +38,11 @@ type JsonSchema = {
   required?: string[];
 };
 
-/** The resource types of the package. */
+/** The resource types of the package: every kind's plugin token (see core/kinds.ts), and the TaskGraph. */
 export const TYPE_TOKENS = {
-  task: "acp:index:Task",
-  taskThread: "acp:index:TaskThread",
-  thread: "acp:index:Thread",
-  agentRun: "acp:index:AgentRun",
+  ...(Object.fromEntries(PROVIDER_KINDS.map((k) => [k, RESOURCE_KINDS[k].pluginToken])) as {
+    [K in ProviderKind]: (typeof RESOURCE_KINDS)[K]["pluginToken"];
+  }),
   taskGraph: "acp:index:TaskGraph",
 } as const;
 
@@ -152,10 +145,13 @@ function configSpec(): Record<string, PropertySpec> {
 
 /** The `acp` package schema for `version`. */
 export function packageSchema(version: string) {
-  const task = resourceSpec(TASK_FIELDS, TaskInputs, ApiTask);
-  const thread = resourceSpec(THREAD_FIELDS, TaskThreadInputs, ApiThread);
-  const standaloneThread = resourceSpec(THREAD_RESOURCE_FIELDS, ThreadInputs, ApiThread);
-  const run = resourceSpec(RUN_FIELDS, AgentRunInputs, ApiRun);
+  const specs = Object.fromEntries(
+    PROVIDER_KINDS.map((k) => {
+      const kind = RESOURCE_KINDS[k];
+      return [k, resourceSpec(kind.fields, kind.inputs, kind.api)];
+    }),
+  ) as Record<ProviderKind, ReturnType<typeof resourceSpec>>;
+  const { task, taskThread: thread, thread: standaloneThread, agentRun: run } = specs;
   const config = configSpec();
   const taskProps = (omit: string[]) =>
     Object.fromEntries(Object.entries(task.inputProperties).filter(([k]) => !omit.includes(k)));
@@ -226,25 +222,12 @@ export function packageSchema(version: string) {
       },
     },
     resources: {
-      [TYPE_TOKENS.task]: {
-        description:
-          "An ACP task. Its id is the task's id. Import with the task's id: pulumi import acp:index:Task NAME task_123.",
-        ...task,
-      },
-      [TYPE_TOKENS.taskThread]: {
-        description:
-          "A thread in which an agent works on a task. Its id is the thread's id. Import with <taskId>/<threadId>.",
-        ...thread,
-      },
-      [TYPE_TOKENS.thread]: {
-        description:
-          "A conversation thread (POST /v1/threads) whose first message, when set, the agent runs as the thread is created. Its id is the thread's id. Import with the thread's id: pulumi import acp:index:Thread NAME thr_123.",
-        ...standaloneThread,
-      },
-      [TYPE_TOKENS.agentRun]: {
-        description: `An agent runtime run (POST /v1/servers/{serverId}/runs): the agent runs once, when the resource is created, and again only when an input that replaces it changes (triggers, for one) or the run failed. The API cannot change or delete a run: changing its title or metadata replaces it, and delete forgets it (the run stays on its server). Outputs keep the last ${RUN_EVENTS_KEPT} events. Its id is the run's id. Import with <serverId>/<runId>.`,
-        ...run,
-      },
+      ...Object.fromEntries(
+        PROVIDER_KINDS.map((k) => [
+          RESOURCE_KINDS[k].pluginToken,
+          { description: kindDescription(RESOURCE_KINDS[k]), ...specs[k] },
+        ]),
+      ),
       [TYPE_TOKENS.taskGraph]: {
         isComponent: true,
         description:

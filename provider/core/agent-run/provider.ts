@@ -33,7 +33,9 @@ import type {
   CheckResult,
   CreateResult,
   DiffResult,
+  Props,
   ReadResult,
+  ResourceCore,
   UpdateResult,
 } from "../types";
 import {
@@ -170,7 +172,7 @@ function failure(serverId: string, runId: string, env: RunEnvelope): Error {
 }
 
 /** The AgentRun provider's implementation. */
-export class AgentRunProviderImpl {
+export class AgentRunProviderImpl implements ResourceCore<AgentRunProviderInputs & Props, Props> {
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult> {
     const known: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(news)) {

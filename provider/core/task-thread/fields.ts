@@ -23,7 +23,7 @@ export const DEFAULT_WAIT_TIMEOUT_SECONDS = 600;
 export const DEFAULT_POLL_INTERVAL_SECONDS = 2;
 
 /** Every property of a TaskThread, in registration order. */
-export const THREAD_FIELDS = {
+export const TASK_THREAD_FIELDS = {
   taskId: {
     input: true,
     source: "state",
@@ -94,6 +94,7 @@ export const THREAD_FIELDS = {
     doc: `Pause between attempts while waiting, in seconds. Default ${DEFAULT_POLL_INTERVAL_SECONDS}.`,
   },
   status: {
+    present: true,
     input: false,
     source: "api",
     doc: "The thread's lifecycle status: active, running, completed, failed or cancelled.",
@@ -148,10 +149,22 @@ export const THREAD_FIELDS = {
 } as const satisfies FieldTable;
 
 /** A property of a TaskThread. */
-export type ThreadField = keyof typeof THREAD_FIELDS;
+export type TaskThreadField = keyof typeof TASK_THREAD_FIELDS;
 
 /** TaskThread inputs, in registration order. */
-export const THREAD_INPUT_FIELDS = fieldsWhere(THREAD_FIELDS, (p) => p.input) as ThreadField[];
+export const TASK_THREAD_INPUT_FIELDS = fieldsWhere(
+  TASK_THREAD_FIELDS,
+  (p) => p.input,
+) as TaskThreadField[];
 
 /** Every output of a TaskThread: its inputs, the thread's fields, and what the call returned. */
-export const THREAD_OUTPUT_FIELDS = Object.keys(THREAD_FIELDS) as ThreadField[];
+export const TASK_THREAD_OUTPUT_FIELDS = Object.keys(TASK_THREAD_FIELDS) as TaskThreadField[];
+
+/** @deprecated The TaskThread's table: use {@link TASK_THREAD_FIELDS} (a Thread's is THREAD_RESOURCE_FIELDS). */
+export const THREAD_FIELDS = TASK_THREAD_FIELDS;
+/** @deprecated Use {@link TASK_THREAD_INPUT_FIELDS}. */
+export const THREAD_INPUT_FIELDS = TASK_THREAD_INPUT_FIELDS;
+/** @deprecated Use {@link TASK_THREAD_OUTPUT_FIELDS}. */
+export const THREAD_OUTPUT_FIELDS = TASK_THREAD_OUTPUT_FIELDS;
+/** @deprecated Use {@link TaskThreadField}. */
+export type ThreadField = TaskThreadField;

@@ -40,13 +40,21 @@ import {
   withoutPendingWork,
   withoutRunMarker,
 } from "../run-marker";
-import type { CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult } from "../types";
+import type {
+  CheckResult,
+  CreateResult,
+  DiffResult,
+  Props,
+  ReadResult,
+  ResourceCore,
+  UpdateResult,
+} from "../types";
 import {
   DEFAULT_POLL_INTERVAL_SECONDS,
   DEFAULT_WAIT_TIMEOUT_SECONDS,
   ON_BLOCKED,
-  THREAD_FIELDS,
-  THREAD_INPUT_FIELDS,
+  TASK_THREAD_FIELDS,
+  TASK_THREAD_INPUT_FIELDS,
   THREAD_MODES,
   type OnBlocked,
   type ThreadMode,
@@ -61,16 +69,16 @@ export {
   type ThreadMode,
 };
 
-const POLICIES: Readonly<Record<string, FieldPolicy>> = THREAD_FIELDS;
+const POLICIES: Readonly<Record<string, FieldPolicy>> = TASK_THREAD_FIELDS;
 /** Inputs updated in place (`PATCH /v1/threads/{id}`). */
-const IN_PLACE_FIELDS = fieldsWhere(THREAD_FIELDS, (p) => p.input && p.inPlace === true);
+const IN_PLACE_FIELDS = fieldsWhere(TASK_THREAD_FIELDS, (p) => p.input && p.inPlace === true);
 /** Inputs recorded as the program gave them: the API cannot return them. */
 const RECORDED_INPUTS = fieldsWhere(
-  THREAD_FIELDS,
+  TASK_THREAD_FIELDS,
   (p) => p.input && (p.source === "state" || p.echo === true),
 );
 /** Outputs kept from the call that made the thread: the API cannot return them again. */
-const CALL_RESULTS = fieldsWhere(THREAD_FIELDS, (p) => p.source === "call");
+const CALL_RESULTS = fieldsWhere(TASK_THREAD_FIELDS, (p) => p.source === "call");
 
 /** A TaskThread's inputs as the engine hands them over (after check). */
 export type TaskThreadProviderInputs = z.infer<typeof TaskThreadInputs> & {
@@ -206,7 +214,10 @@ function keepCallResults(outs: Record<string, unknown>, previous: Record<string,
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The TaskThread provider's implementation. */
-export class TaskThreadProviderImpl {
+export class TaskThreadProviderImpl implements ResourceCore<
+  TaskThreadProviderInputs & Props,
+  Props
+> {
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult> {
     return {
       inputs: news,
@@ -231,7 +242,7 @@ export class TaskThreadProviderImpl {
     // An imported thread has no record of how it was made (its mode and prompt): it takes the
     // program's, instead of being replaced for them.
     const recorded = olds.mode === undefined ? { ...olds, ...importedSettings(news) } : olds;
-    const { replaces, changed } = diffFields(THREAD_FIELDS, recorded, news);
+    const { replaces, changed } = diffFields(TASK_THREAD_FIELDS, recorded, news);
     // A run whose agent failed is run again by the next update.
     const execution = olds.execution as Execution | undefined;
     if (execution && execution.success === false && !replaces.includes("message"))
@@ -513,12 +524,12 @@ export class TaskThreadProviderImpl {
 
 /** How an imported thread was made, taken from the program (see diff). */
 function importedSettings(news: Record<string, unknown>): Record<string, unknown> {
-  return { mode: news.mode ?? THREAD_FIELDS.mode.default, message: news.message };
+  return { mode: news.mode ?? TASK_THREAD_FIELDS.mode.default, message: news.message };
 }
 
 function pickInputs(props: Record<string, unknown>): Partial<TaskThreadProviderInputs> {
   const out: Record<string, unknown> = {};
-  for (const key of THREAD_INPUT_FIELDS)
+  for (const key of TASK_THREAD_INPUT_FIELDS)
     if (props[key] !== undefined && props[key] !== UNKNOWN) out[key] = props[key];
   return out as Partial<TaskThreadProviderInputs>;
 }

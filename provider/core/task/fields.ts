@@ -43,6 +43,7 @@ export const TASK_FIELDS = {
     doc: "Sprint the task belongs to.",
   },
   status: {
+    present: true,
     input: true,
     source: "api",
     inPlace: true,
@@ -57,6 +58,7 @@ export const TASK_FIELDS = {
     doc: "Agent the task is assigned to.",
   },
   dependencyIds: {
+    present: true,
     input: true,
     source: "api",
     inPlace: true,
@@ -114,6 +116,7 @@ export const TASK_FIELDS = {
   },
   userId: { input: false, source: "api", doc: "User who owns the task (set by the API)." },
   linkedThreadIds: {
+    present: true,
     input: false,
     source: "api",
     doc: "Threads linked to the task (start-thread and run-thread append to it).",
@@ -123,9 +126,20 @@ export const TASK_FIELDS = {
     source: "api",
     doc: "The thread most recently started or run for the task.",
   },
-  createdAt: { input: false, source: "api", doc: "When the task was created (ISO 8601)." },
-  updatedAt: { input: false, source: "api", doc: "When the task last changed (ISO 8601)." },
+  createdAt: {
+    present: true,
+    input: false,
+    source: "api",
+    doc: "When the task was created (ISO 8601).",
+  },
+  updatedAt: {
+    present: true,
+    input: false,
+    source: "api",
+    doc: "When the task last changed (ISO 8601).",
+  },
   managedFields: {
+    present: true,
     input: false,
     source: "provider",
     type: z.array(z.string()),

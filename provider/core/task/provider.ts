@@ -34,7 +34,15 @@ import {
   taskToAdopt,
   withoutRunMarker,
 } from "../run-marker";
-import type { CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult } from "../types";
+import type {
+  CheckResult,
+  CreateResult,
+  DiffResult,
+  Props,
+  ReadResult,
+  ResourceCore,
+  UpdateResult,
+} from "../types";
 import { TASK_FIELDS, TASK_INPUT_FIELDS, type TaskInputField } from "./fields";
 
 export { TASK_INPUT_FIELDS, type TaskInputField };
@@ -123,7 +131,10 @@ export function createIdempotencyKey(
 }
 
 /** The Task provider's implementation. */
-export class TaskProviderImpl {
+export class TaskProviderImpl implements ResourceCore<
+  TaskProviderInputs & Props,
+  TaskProviderOutputs & Props
+> {
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult> {
     // An unknown title is still a title.
     const known = {

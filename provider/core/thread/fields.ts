@@ -69,6 +69,7 @@ export const THREAD_RESOURCE_FIELDS = {
     doc: "Must be false or unset: a resource cannot stream. The thread is created without streaming; stream is never sent.",
   },
   status: {
+    present: true,
     input: false,
     source: "api",
     doc: "The thread's lifecycle status: active, running, completed, failed or cancelled. A first message the agent failed on leaves it failed (change triggers to run it again).",

@@ -23,7 +23,15 @@ import {
 } from "../compare";
 import { checkFailures, describeError } from "../errors";
 import { diffFields, fieldEqual, fieldsWhere, type FieldPolicy } from "../fields";
-import type { CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult } from "../types";
+import type {
+  CheckResult,
+  CreateResult,
+  DiffResult,
+  Props,
+  ReadResult,
+  ResourceCore,
+  UpdateResult,
+} from "../types";
 import { THREAD_RESOURCE_FIELDS, THREAD_RESOURCE_INPUT_FIELDS } from "./fields";
 
 const POLICIES: Readonly<Record<string, FieldPolicy>> = THREAD_RESOURCE_FIELDS;
@@ -135,7 +143,7 @@ export function threadCreateKey(
 }
 
 /** The Thread provider's implementation. */
-export class ThreadProviderImpl {
+export class ThreadProviderImpl implements ResourceCore<ThreadProviderInputs & Props, Props> {
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult> {
     const failures = checkFailures(ThreadCheckSchema.safeParse(withoutUnknowns(news)));
     for (const failure of failures) {
