@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { Execution, TaskStatus } from "../../client/schemas";
 import { fieldsWhere, type FieldTable } from "../fields";
+import { THREAD_OUTPUT_ROWS } from "../thread-outputs";
 
 /** How a thread is made: `start` (start-thread) or `run` (run-thread). */
 export const THREAD_MODES = ["start", "run"] as const;
@@ -107,27 +108,7 @@ export const TASK_THREAD_FIELDS = {
     apiName: "task",
     doc: "The thread's prompt text (the API's `thread.task`).",
   },
-  messageCount: { input: false, source: "api", doc: "Messages in the thread." },
-  lastMessageAt: {
-    input: false,
-    source: "api",
-    doc: "When the last message was posted (ISO 8601).",
-  },
-  lastMessagePreview: { input: false, source: "api", doc: "The start of the last message." },
-  inputTokens: { input: false, source: "api", doc: "Input tokens used by the thread." },
-  outputTokens: { input: false, source: "api", doc: "Output tokens used by the thread." },
-  totalCost: { input: false, source: "api", doc: "Cost of the thread." },
-  environmentMinutes: { input: false, source: "api", doc: "Minutes of computer time used." },
-  environmentName: { input: false, source: "api", doc: "Name of the computer." },
-  agentName: { input: false, source: "api", doc: "Name of the agent." },
-  teamExecution: {
-    input: false,
-    source: "api",
-    doc: "Team execution details, when a team of agents runs the thread.",
-  },
-  subagentActivity: { input: false, source: "api", doc: "Activity of the team's subagents." },
-  createdAt: { input: false, source: "api", doc: "When the thread was created (ISO 8601)." },
-  updatedAt: { input: false, source: "api", doc: "When the thread last changed (ISO 8601)." },
+  ...THREAD_OUTPUT_ROWS,
   taskStatus: {
     input: false,
     source: "call",

@@ -26,7 +26,7 @@ export const TASK_FIELDS = {
     input: true,
     source: "api",
     replaces: true,
-    doc: "Project of the task. Changing it replaces the task (a task does not move between projects).",
+    doc: "Project of the task. Changing it replaces the task (a task does not move between projects): a new task is created, dependents are updated to it, then the old one is deleted.",
   },
   releaseId: {
     input: true,
@@ -65,7 +65,7 @@ export const TASK_FIELDS = {
     clearable: true,
     clearWith: [],
     compare: "set",
-    doc: "Ids of tasks that must be done first. Compared as a set: order does not matter.",
+    doc: "Ids of tasks that must be done first. Compared as a set: order does not matter. Duplicates and the task itself are refused.",
   },
   scheduledStartAt: {
     input: true,
