@@ -6,7 +6,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { configureFromStack, doorCore, type ProviderKind } from "../core";
-import { installEngineProgress } from "../core/engine-log";
+import { installEngineProgress } from "../doors/engine-log";
 import { withProgressTarget, type ProgressTarget } from "../core/progress";
 
 type Props = Record<string, unknown>;

@@ -38,9 +38,7 @@ describe.each(PROVIDER_KINDS)("the %s kind", (kind) => {
 
   it("is dispatched by the plugin to its core", async () => {
     const urn = `urn:pulumi:dev::proj::${entry.pluginToken}::one`;
-    expect(await acpProvider.check!(urn, {}, BAD)).toEqual(
-      await providerCore(kind).check({}, BAD),
-    );
+    expect(await acpProvider.check!(urn, {}, BAD)).toEqual(await providerCore(kind).check({}, BAD));
   });
 
   it("is served by the dynamic runtime and by its serialized provider module", async () => {
