@@ -114,3 +114,19 @@ export function diffFields(
   }
   return changes;
 }
+
+/**
+ * The inputs of `table` recorded among a resource's outputs (or given in its inputs): those set
+ * and known, by the table's names. Read and refresh report them as the resource's inputs.
+ */
+export function recordedInputs(
+  table: FieldTable,
+  props: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, policy] of Object.entries(table)) {
+    if (policy.input && props[key] !== undefined && !containsUnknown(props[key]))
+      out[key] = props[key];
+  }
+  return out;
+}

@@ -25,9 +25,9 @@ import {
 import { noBlindResend } from "../paid-work";
 import { reportNote, waitReporter } from "../progress";
 import { acpClient } from "../settings";
-import { canonicalJson, containsUnknown, definedOnly, stableKey, UNKNOWN } from "../compare";
+import { canonicalJson, containsUnknown, definedOnly, stableKey } from "../compare";
 import { checkFailures, describeError } from "../errors";
-import { diffFields, fieldsWhere, type FieldPolicy } from "../fields";
+import { diffFields, fieldsWhere, recordedInputs, type FieldPolicy } from "../fields";
 import type {
   CheckFailure,
   CheckResult,
@@ -43,7 +43,6 @@ import {
   DEFAULT_RUN_WAIT_TIMEOUT_SECONDS,
   RUN_EVENTS_KEPT,
   RUN_FIELDS,
-  RUN_INPUT_FIELDS,
 } from "./fields";
 
 const POLICIES: Readonly<Record<string, FieldPolicy>> = RUN_FIELDS;
@@ -136,10 +135,7 @@ function runOutputs(
 
 /** The recorded inputs among the outputs of a run (unknowns left out). */
 function pickInputs(props: Record<string, unknown>): Partial<AgentRunProviderInputs> {
-  const out: Record<string, unknown> = {};
-  for (const key of RUN_INPUT_FIELDS)
-    if (props[key] !== undefined && props[key] !== UNKNOWN) out[key] = props[key];
-  return out as Partial<AgentRunProviderInputs>;
+  return recordedInputs(RUN_FIELDS, props) as Partial<AgentRunProviderInputs>;
 }
 
 /** The run-create body of these inputs. */

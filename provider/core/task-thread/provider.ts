@@ -5,9 +5,9 @@
  */
 import { NotFoundError, type Execution, type Thread } from "../../client";
 import { acpClient } from "../settings";
-import { containsUnknown, UNKNOWN, withoutUnknowns } from "../compare";
+import { containsUnknown, withoutUnknowns } from "../compare";
 import { checkFailures, describeError } from "../errors";
-import { diffFields, fieldEqual, fieldsWhere } from "../fields";
+import { diffFields, recordedInputs } from "../fields";
 import {
   PENDING_WORK_KEY,
   reservedMetadataFailures,
@@ -23,13 +23,13 @@ import type {
   ResourceCore,
   UpdateResult,
 } from "../types";
+import { deleteThread, inPlaceChanges, liveInputs, patchThread } from "../thread-api";
 import { createThread } from "./create";
 import {
   DEFAULT_POLL_INTERVAL_SECONDS,
   DEFAULT_WAIT_TIMEOUT_SECONDS,
   ON_BLOCKED,
   TASK_THREAD_FIELDS,
-  TASK_THREAD_INPUT_FIELDS,
   THREAD_MODES,
   type OnBlocked,
   type ThreadMode,
@@ -40,7 +40,7 @@ import {
   ThreadSettings,
   type TaskThreadProviderInputs,
 } from "./inputs";
-import { keepCallResults, POLICIES, threadOutputs } from "./outputs";
+import { keepCallResults, threadOutputs } from "./outputs";
 
 export { TaskThreadInputs, ThreadSettings, type TaskThreadProviderInputs };
 export {
@@ -51,9 +51,6 @@ export {
   type OnBlocked,
   type ThreadMode,
 };
-
-/** Inputs updated in place (`PATCH /v1/threads/{id}`). */
-const IN_PLACE_FIELDS = fieldsWhere(TASK_THREAD_FIELDS, (p) => p.input && p.inPlace === true);
 
 /** The TaskThread provider's implementation. */
 export class TaskThreadProviderImpl implements ResourceCore<
@@ -145,14 +142,8 @@ export class TaskThreadProviderImpl implements ResourceCore<
     // An imported thread's mode is unknown (see diff): none is recorded.
     if (recorded.mode === undefined) delete outs.mode;
     keepCallResults(outs, recorded);
-    const liveInputs: Record<string, unknown> = { ...inputs };
     // outs hold the thread's metadata without a fast run's marker.
-    const live = outs as Record<string, unknown>;
-    for (const field of IN_PLACE_FIELDS) {
-      if (inputs[field as keyof typeof inputs] !== undefined && live[field] != null)
-        liveInputs[field] = live[field];
-    }
-    return { id: threadId, props: outs, inputs: liveInputs };
+    return { id: threadId, props: outs, inputs: liveInputs(TASK_THREAD_FIELDS, inputs, outs) };
   }
 
   async update(
@@ -160,39 +151,21 @@ export class TaskThreadProviderImpl implements ResourceCore<
     olds: Record<string, unknown>,
     news: TaskThreadProviderInputs & Record<string, unknown>,
   ): Promise<UpdateResult> {
-    const patch: Record<string, unknown> = {};
-    for (const field of IN_PLACE_FIELDS) {
-      const next = news[field];
-      if (next !== undefined && !fieldEqual(POLICIES[field], next, olds[field]))
-        patch[field] = next;
-    }
-    let thread: Thread;
-    try {
-      thread =
-        Object.keys(patch).length > 0
-          ? await acpClient().threads.update(id, patch)
-          : await acpClient().threads.retrieve(id);
+    const patch = inPlaceChanges(TASK_THREAD_FIELDS, olds, news);
+    const thread = await patchThread(id, patch, async (thread) => {
       // A run whose create could not take its pending marker off (see create) loses it now.
       const metadata = thread.metadata;
       if (metadata && typeof metadata === "object" && PENDING_WORK_KEY in metadata)
-        thread = await acpClient().threads.update(id, {
-          metadata: withoutPendingWork(metadata),
-        });
-    } catch (err) {
-      throw describeError(err, `updating thread ${id}`);
-    }
+        return acpClient().threads.update(id, { metadata: withoutPendingWork(metadata) });
+      return thread;
+    });
     const outs = threadOutputs(thread, news, {});
     keepCallResults(outs, olds);
     return { outs };
   }
 
   async delete(id: string): Promise<void> {
-    try {
-      await acpClient().threads.delete(id);
-    } catch (err) {
-      if (NotFoundError.isInstance(err)) return;
-      throw describeError(err, `deleting thread ${id}`);
-    }
+    await deleteThread(id);
   }
 }
 
@@ -201,9 +174,7 @@ function importedSettings(news: Record<string, unknown>): Record<string, unknown
   return { mode: news.mode ?? TASK_THREAD_FIELDS.mode.default, message: news.message };
 }
 
+/** The recorded inputs among a resource's outputs. */
 function pickInputs(props: Record<string, unknown>): Partial<TaskThreadProviderInputs> {
-  const out: Record<string, unknown> = {};
-  for (const key of TASK_THREAD_INPUT_FIELDS)
-    if (props[key] !== undefined && props[key] !== UNKNOWN) out[key] = props[key];
-  return out as Partial<TaskThreadProviderInputs>;
+  return recordedInputs(TASK_THREAD_FIELDS, props) as Partial<TaskThreadProviderInputs>;
 }
