@@ -24,6 +24,7 @@ import type {
   UpdateResult,
 } from "../types";
 import { deleteThread, inPlaceChanges, liveInputs, patchThread } from "../thread-api";
+import { splitImportId } from "../import-id";
 import { createThread } from "./create";
 import {
   DEFAULT_POLL_INTERVAL_SECONDS,
@@ -122,13 +123,13 @@ export class TaskThreadProviderImpl implements ResourceCore<
     let threadId = id;
     let recorded = props;
     if (props.taskId === undefined) {
-      const parts = id.split("/");
-      if (parts.length !== 2 || !parts[0] || !parts[1]) {
-        throw new Error(
-          `importing a TaskThread: the id "${id}" is not <taskId>/<threadId>; give the task's id and the thread's id, e.g. task_123/thr_456`,
-        );
-      }
-      [recorded, threadId] = [{ taskId: parts[0] }, parts[1]];
+      const [taskId, child] = splitImportId(id, {
+        resource: "a TaskThread",
+        form: "<taskId>/<threadId>",
+        give: "the task's id and the thread's id",
+        example: "task_123/thr_456",
+      });
+      [recorded, threadId] = [{ taskId }, child];
     }
     let thread: Thread;
     try {

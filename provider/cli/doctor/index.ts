@@ -6,25 +6,19 @@
  * killed run left.
  */
 import { parseArgs } from "node:util";
-import { ConfigurationError, resolveConfig } from "../client";
-import {
-  createCheckContext,
-  ROUTE_CHECKS,
-  routeLabel,
-  runChecks,
-  type CheckRow,
-} from "./doctor/checks";
-import { ApiSession } from "./doctor/http";
-import { redactor } from "../client/redact";
-import { EXIT } from "./args";
-import { exitCodeOf, renderJson, renderTable } from "./doctor/report";
+import { ConfigurationError, resolveConfig } from "../../client";
+import { createCheckContext, ROUTE_CHECKS, routeLabel, runChecks, type CheckRow } from "./checks";
+import { ApiSession } from "./http";
+import { redactor } from "../../client/redact";
+import { EXIT } from "../args";
+import { exitCodeOf, renderJson, renderTable } from "./report";
 import {
   newRunId,
   SCRATCH_TAG,
   SCRATCH_TITLE_PREFIX,
   ScratchArea,
   type CleanupReport,
-} from "./doctor/scratch";
+} from "./scratch";
 
 /** Where the doctor writes, what it reads its settings from, and whether stdout is a terminal. */
 export interface DoctorIo {
