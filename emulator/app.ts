@@ -7,6 +7,7 @@ import {
   IDEMPOTENT_REPLAYED_HEADER,
   type RouteName,
 } from "../provider/client/schemas";
+import { canonicalJson } from "../provider/client/canonical-json";
 import { resolveAgent, runAgent, type AgentOptions, type ResolvedAgent } from "./agent";
 import { ApiError, errors, parseBody, toApiError } from "./errors";
 import { FAULT_HEADER, FaultInjector, ServerFaultsSchema, type ServerFaults } from "./faults";
@@ -143,15 +144,6 @@ function emptyStats(): EmulatorStats {
     agentExecutions: { runThread: 0, threadContent: 0, serverRun: 0 },
     faultsInjected: { error: 0, rateLimit: 0, reset: 0, drop: 0, latency: 0, held: 0 },
   };
-}
-
-/** JSON with sorted keys: two bodies with the same content have the same fingerprint. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
 }
 
 /** Reads the body: 413 past the limit, 415 when it is not JSON, 400 when the JSON is malformed. */

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { LocalWorkspaceOptions } from "@pulumi/pulumi/automation";
-import { createEmulator, type Emulator } from "pulumi-acp/emulator";
+import { apiTarget as commandApiTarget, type ApiTarget } from "../../provider/cli/api-target";
 import {
   describeChanges,
   ensurePulumi,
@@ -19,36 +19,15 @@ import {
 
 export { describeChanges, LOCAL_EMULATOR_TOKEN, oneLine, REPO_ROOT };
 
-/** Where the ACP API is for one run. */
-export interface ApiTarget {
-  baseUrl: string;
-  /** Passed to the provider process as ACP_API_TOKEN; never written to the stack. */
-  token: string;
-  /** Set when the API is the embedded emulator. */
-  emulator?: Emulator;
-  /** Closes the embedded emulator (its store file stays). */
-  close(): Promise<void>;
-}
+export type { ApiTarget };
 
 /**
- * The API to use: ACP_BASE_URL with ACP_API_TOKEN when set (a real API, or an emulator started
- * elsewhere), else an emulator embedded in this process whose store persists in `dataFile`.
+ * The API to use, as the `pulumi-acp` command chooses it: ACP_BASE_URL with ACP_API_TOKEN when
+ * set (a real API, or an emulator started elsewhere), else an emulator embedded in this process
+ * whose store persists in `dataFile`.
  */
-export async function apiTarget(dataFile: string): Promise<ApiTarget> {
-  const baseUrl = process.env.ACP_BASE_URL?.trim();
-  if (baseUrl) {
-    const token = process.env.ACP_API_TOKEN?.trim();
-    if (!token) {
-      throw new Error(
-        `ACP_BASE_URL is set (${baseUrl}) but ACP_API_TOKEN is not: export the API token in ACP_API_TOKEN`,
-      );
-    }
-    return { baseUrl, token, close: async () => undefined };
-  }
-  fs.mkdirSync(path.dirname(dataFile), { recursive: true });
-  const emulator = createEmulator({ token: LOCAL_EMULATOR_TOKEN, dataFile });
-  const url = await emulator.listen(0);
-  return { baseUrl: url, token: LOCAL_EMULATOR_TOKEN, emulator, close: () => emulator.close() };
+export function apiTarget(dataFile: string): Promise<ApiTarget> {
+  return commandApiTarget({ env: process.env, dataFile, cwd: process.cwd() });
 }
 
 /**

@@ -10,7 +10,7 @@
  * 5. refresh: tasks deleted by a killed destroy drop out, tasks a killed run updated show the
  *    server's values;
  * 6. find the tasks the killed run created that the state does not hold: on the server, by the
- *    metadata marker the provider wrote at create (../dynamic/run-marker.ts), only those that
+ *    run's metadata entry the provider wrote at create (../core/run-marker.ts), only those that
  *    name the killed run's id and this stack. The next `up` adopts them (the marker file lists
  *    them for the provider); `destroy` deletes them. Two of them for one resource (a create the
  *    client retried on a server without idempotency): the oldest is kept, the others deleted.
@@ -24,6 +24,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { ConflictError, NotFoundError, type AcpClient, type Task, type Thread } from "../client";
+import { tokensRecovered, type Recovery } from "../core/kinds";
 import { parseRunMarker } from "../core/run-marker";
 import { describeChanges } from "./engine";
 import { processAlive, SKIP_CHECKPOINTS_ENV, writeMarker, type FastRunMarker } from "./fast";
@@ -127,13 +128,18 @@ export async function dropPendingOperations(stack: Stack): Promise<number> {
   return pending.length;
 }
 
-/** Ids of the resources of one type (`:Task`, `:TaskThread`) that the state holds. */
+/**
+ * Ids that the state holds of the kinds recovery adopts (see core/kinds.ts): tasks, and the
+ * threads linked to them.
+ */
 async function idsInState(stack: Stack): Promise<Record<"task" | "thread", Set<string>>> {
   const exported = await stack.exportStack();
   const resources = (exported.deployment?.resources ?? []) as Array<{ type: string; id?: string }>;
-  const ids = (suffix: string) =>
-    new Set(resources.filter((r) => r.type.endsWith(suffix) && r.id).map((r) => r.id as string));
-  return { task: ids(":Task"), thread: ids(":TaskThread") };
+  const ids = (recovery: Recovery) => {
+    const tokens = tokensRecovered(recovery);
+    return new Set(resources.filter((r) => tokens.has(r.type) && r.id).map((r) => r.id as string));
+  };
+  return { task: ids("task"), thread: ids("linked-thread") };
 }
 
 /** Appends `item` to the list of `key`, creating the list. */

@@ -12,7 +12,7 @@ import { NonBlank } from "../client/schemas";
 import {
   AgentRunInputs,
   TaskInputs,
-  THREAD_INPUT_FIELDS,
+  TASK_THREAD_INPUT_FIELDS,
   THREAD_MODES,
   ThreadInputs,
   ThreadSettings,
@@ -121,7 +121,7 @@ const ALLOWED_PROPERTIES: Record<string, string[]> = {
   run: [...Object.keys(AgentRunInputs.shape), "dependsOn"],
   task: ["title", ...Object.keys(taskFields), "adoptExistingId", "dependsOn", "thread"],
   defaults: Object.keys(taskFields),
-  thread: THREAD_INPUT_FIELDS.filter((f) => f !== "taskId"),
+  thread: TASK_THREAD_INPUT_FIELDS.filter((f) => f !== "taskId"),
 };
 
 function formatPath(p: ReadonlyArray<PropertyKey>): string {

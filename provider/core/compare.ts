@@ -1,5 +1,8 @@
 /** Value helpers shared by the providers' check and diff, and their idempotency keys. */
 import { createHash } from "node:crypto";
+import { canonicalJson } from "../client/canonical-json";
+
+export { canonicalJson };
 
 /** What the engine sends in place of a value not known until apply (during preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -25,24 +28,6 @@ export function withoutUnknowns(news: Record<string, unknown>): Record<string, u
     else if (!containsUnknown(value)) known[key] = value;
   }
   return known;
-}
-
-/** JSON with object keys sorted, so that equal values give equal text. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
-    );
-  }
-  return value;
 }
 
 /** Deep equality of JSON values (object key order ignored, array order kept). */

@@ -42,6 +42,11 @@ export interface FieldPolicy {
   readonly apiName?: string;
   /** Required input. */
   readonly required?: boolean;
+  /**
+   * The output always has a value (the API always returns it, or the provider sets it); a
+   * required input or one with a default has one too. Types the declared output.
+   */
+  readonly present?: boolean;
   /** The output's type, for properties that neither the inputs nor the API's schema describe. */
   readonly type?: z.ZodType;
   /** What a user needs to know: the plugin's schema and the docs show it. */
@@ -108,4 +113,20 @@ export function diffFields(
     if (differs) (policy.replaces ? changes.replaces : changes.changed).push(field);
   }
   return changes;
+}
+
+/**
+ * The inputs of `table` recorded among a resource's outputs (or given in its inputs): those set
+ * and known, by the table's names. Read and refresh report them as the resource's inputs.
+ */
+export function recordedInputs(
+  table: FieldTable,
+  props: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, policy] of Object.entries(table)) {
+    if (policy.input && props[key] !== undefined && !containsUnknown(props[key]))
+      out[key] = props[key];
+  }
+  return out;
 }

@@ -6,7 +6,7 @@
  * The core reports through {@link reportProgress} and {@link reportNote} without knowing who
  * listens: each front door runs every create, update and delete inside {@link withProgressTarget} (which resource it is), and
  * installs a sink once per process ({@link setProgressSink}; the doors use the engine's log,
- * see engine-log.ts). Operations of several resources run at once in one provider process; the
+ * see ../doors/engine-log.ts). Operations of several resources run at once in one provider process; the
  * target follows each one through its awaits.
  *
  * Messages carry ids, statuses and durations only, never inputs or answers' contents.

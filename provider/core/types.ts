@@ -41,3 +41,33 @@ export interface ReadResult {
 export interface UpdateResult {
   outs: Record<string, unknown>;
 }
+
+/** A resource's properties as the engine hands them over. */
+export type Props = Record<string, unknown>;
+
+/** What create is told beyond the inputs. */
+export interface CreateContext {
+  /** `<project>/<stack>/<resource name>`: keeps a create's idempotency key stable across runs. */
+  resourceKey?: string;
+}
+
+/**
+ * The operations of one resource kind, which both front doors call. `Inputs` are what check
+ * accepted (the engine hands diff, create and update nothing else); `Outputs` what create, read
+ * and update recorded. A door holds every kind as `ResourceCore` (plain property bags): method
+ * parameters compare both ways, so a kind's typed implementation serves there as it is.
+ */
+export interface ResourceCore<Inputs extends Props = Props, Outputs extends Props = Props> {
+  /** Validates a program's inputs; failures name the property and what to do. */
+  check(olds: Props, news: Props): Promise<CheckResult>;
+  /** Compares a program's inputs with the recorded outputs, by the kind's field table. */
+  diff(id: string, olds: Outputs, news: Inputs): Promise<DiffResult>;
+  /** Creates the object (or adopts one); the outputs to record. */
+  create(inputs: Inputs, context?: CreateContext): Promise<CreateResult>;
+  /** Reads the object back; an empty id when it is gone. */
+  read(id: string, props?: Props): Promise<ReadResult>;
+  /** Updates the object in place; the full outputs. */
+  update(id: string, olds: Outputs, news: Inputs): Promise<UpdateResult>;
+  /** Deletes (or forgets) the object; one already gone counts as deleted. */
+  delete(id: string, props?: Outputs): Promise<void>;
+}

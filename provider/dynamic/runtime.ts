@@ -5,8 +5,8 @@
  * Pulumi's dynamic provider interface.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { configureFromStack, providerCore, type ProviderKind } from "../core";
-import { installEngineProgress } from "../core/engine-log";
+import { configureFromStack, doorCore, type ProviderKind } from "../core";
+import { installEngineProgress } from "../doors/engine-log";
 import { withProgressTarget, type ProgressTarget } from "../core/progress";
 
 type Props = Record<string, unknown>;
@@ -31,25 +31,23 @@ export function progressTarget(props: Props): ProgressTarget {
 
 /** The dynamic provider of one resource kind, over its core. */
 export function implementation(kind: ProviderKind) {
-  const core = providerCore(kind);
+  const core = doorCore(kind);
   return {
     // The serialized provider travels in the inputs; the dynamic provider host puts it back.
     check: (olds: Props, news: Props) => {
       const { __provider: _provider, ...inputs } = news;
       return core.check(olds, inputs);
     },
-    diff: (id: string, olds: Props, news: Props) => core.diff(id, olds as never, news as never),
+    diff: (id: string, olds: Props, news: Props) => core.diff(id, olds, news),
     create: (inputs: Props) =>
-      withProgressTarget(progressTarget(inputs), () =>
-        withProvider(core.create(inputs as never), inputs),
-      ),
+      withProgressTarget(progressTarget(inputs), () => withProvider(core.create(inputs), inputs)),
     read: (id: string, props?: Props) => core.read(id, props),
     update: (id: string, olds: Props, news: Props) =>
       withProgressTarget(progressTarget(news), () =>
-        withProvider(core.update(id, olds as never, news as never), news),
+        withProvider(core.update(id, olds, news), news),
       ),
     delete: (id: string, props: Props) =>
-      withProgressTarget(progressTarget(props), () => core.delete(id, props as never)),
+      withProgressTarget(progressTarget(props), () => core.delete(id, props)),
   } satisfies pulumi.dynamic.ResourceProvider;
 }
 

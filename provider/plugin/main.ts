@@ -10,7 +10,7 @@
 import * as path from "node:path";
 import { main } from "@pulumi/pulumi/provider";
 import { configureProvider, type ConfigLookup } from "../core";
-import { installEngineProgress } from "../core/engine-log";
+import { installEngineProgress } from "../doors/engine-log";
 import { acpProvider } from "./provider";
 
 /** The marker of a secret value in the engine's structs. */

@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as provider from "@pulumi/pulumi/provider";
-import { providerCore, type ProviderKind } from "../core";
+import { doorCore, kindOfToken } from "../core";
 import { withProgressTarget } from "../core/progress";
 import { TaskGraph, type TaskGraphArgs } from "../components/task-graph";
 import type { Task, TaskArgs } from "../dynamic/task";
@@ -17,13 +17,6 @@ import { VERSION } from "../client/version";
 import { schemaText, TYPE_TOKENS } from "./schema";
 
 type Props = Record<string, unknown>;
-
-const KINDS: Record<string, ProviderKind> = {
-  [TYPE_TOKENS.task]: "task",
-  [TYPE_TOKENS.taskThread]: "taskThread",
-  [TYPE_TOKENS.thread]: "thread",
-  [TYPE_TOKENS.agentRun]: "agentRun",
-};
 
 /** The parts of a URN (`urn:pulumi:<stack>::<project>::<parent types$type>::<name>`). */
 export function parseUrn(urn: string): {
@@ -44,9 +37,9 @@ export function parseUrn(urn: string): {
 
 function coreFor(urn: string) {
   const { type } = parseUrn(urn);
-  const kind = KINDS[type];
+  const kind = type.startsWith("acp:") ? kindOfToken(type) : undefined;
   if (!kind) throw new Error(`the acp provider has no resource type ${type}; upgrade pulumi-acp`);
-  return providerCore(kind);
+  return doorCore(kind);
 }
 
 /**
@@ -129,17 +122,16 @@ export const acpProvider: provider.Provider = {
   schema: schemaText(),
 
   check: async (urn, olds: Props, news: Props) => coreFor(urn).check(olds, news),
-  diff: async (id, urn, olds: Props, news: Props) =>
-    coreFor(urn).diff(id, olds as never, news as never),
+  diff: async (id, urn, olds: Props, news: Props) => coreFor(urn).diff(id, olds, news),
   create: async (urn, inputs: Props) =>
     withProgressTarget({ urn }, () =>
-      coreFor(urn).create(inputs as never, { resourceKey: resourceKey(urn) }),
+      coreFor(urn).create(inputs, { resourceKey: resourceKey(urn) }),
     ),
   read: async (id, urn, props?: Props) => coreFor(urn).read(id, props ?? {}),
   update: async (id, urn, olds: Props, news: Props) =>
-    withProgressTarget({ urn }, () => coreFor(urn).update(id, olds as never, news as never)),
+    withProgressTarget({ urn }, () => coreFor(urn).update(id, olds, news)),
   delete: async (id, urn, props: Props) =>
-    withProgressTarget({ urn }, () => coreFor(urn).delete(id, props as never)),
+    withProgressTarget({ urn }, () => coreFor(urn).delete(id, props)),
 
   async construct(name, type, inputs, options) {
     if (type !== TYPE_TOKENS.taskGraph) {

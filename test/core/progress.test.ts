@@ -14,7 +14,7 @@ import {
   engineLogSink,
   engineMessage,
   installEngineProgress,
-} from "../../provider/core/engine-log";
+} from "../../provider/doors/engine-log";
 import {
   formatSeconds,
   reportProgress,

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { ApiSession, Exchange } from "./http";
+import { isObject, type Json as ApiObject } from "./kit";
 
 /** Every task the doctor makes has a title that starts with this. */
 export const SCRATCH_TITLE_PREFIX = "[pulumi-acp doctor]";
@@ -34,12 +35,6 @@ export function readListPage(json: unknown): { tasks: unknown[]; cursor?: string
     (c): c is string => typeof c === "string" && c !== "",
   );
   return { tasks, cursor };
-}
-
-type ApiObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is ApiObject {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 /** Whether an API object (task or thread) carries the doctor's title prefix and tag. */

@@ -27,8 +27,6 @@ export interface RouteDef {
   readonly envelope: readonly string[];
 }
 
-export const API_PREFIX = "/v1";
-
 export const ROUTES = {
   createTask: {
     method: "POST",

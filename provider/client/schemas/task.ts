@@ -94,6 +94,11 @@ const writableTaskFields = {
   metadata: Metadata,
 };
 
+/** `{ name: true }` for every name of `shape`: a mask for zod's `partial` and `pick`. */
+function everyKey<T extends object>(shape: T): { [K in keyof T]: true } {
+  return Object.fromEntries(Object.keys(shape).map((k) => [k, true])) as { [K in keyof T]: true };
+}
+
 /** Body of `POST /v1/tasks` [spec]. Strict: an unknown field is a mistake, not data. */
 export const TaskCreateParams = z
   .strictObject({
@@ -101,24 +106,8 @@ export const TaskCreateParams = z
     status: TaskCreateStatus,
     ...writableTaskFields,
   })
-  .partial({
-    status: true,
-    description: true,
-    projectId: true,
-    releaseId: true,
-    sprintId: true,
-    priority: true,
-    assigneeAgentId: true,
-    dependencyIds: true,
-    linkedThreadIds: true,
-    lastStartedThreadId: true,
-    scheduledStartAt: true,
-    scheduledEndAt: true,
-    dueAt: true,
-    completedAt: true,
-    sortOrder: true,
-    metadata: true,
-  });
+  // Every field but the title is optional: the writable fields' names, not a copy of them.
+  .partial({ status: true, ...everyKey(writableTaskFields) });
 export type TaskCreateParams = z.infer<typeof TaskCreateParams>;
 
 /**

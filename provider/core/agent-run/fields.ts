@@ -79,6 +79,7 @@ export const RUN_FIELDS = {
     doc: "Any JSON list: a change (compared deeply) runs the agent again (a new run), e.g. [release] to run once per release. Kept in the state only.",
   },
   status: {
+    present: true,
     input: false,
     source: "api",
     doc: "The run's status: queued, running, completed, failed or cancelled.",
@@ -94,6 +95,7 @@ export const RUN_FIELDS = {
   createdAt: { input: false, source: "api", doc: "When the run was created (ISO 8601)." },
   completedAt: { input: false, source: "api", doc: "When the run ended (ISO 8601)." },
   events: {
+    present: true,
     input: false,
     source: "api",
     type: z.array(RunEvent),

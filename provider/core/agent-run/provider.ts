@@ -11,13 +11,9 @@
  * that failed or was cancelled is run again, by the next update.
  */
 import { randomUUID } from "node:crypto";
-import { z } from "zod";
 import {
   AcpTimeoutError,
-  Id,
-  Metadata,
   NotFoundError,
-  RunMode,
   TERMINAL_RUN_STATUSES,
   type RunCreateParams,
   type RunEnvelope,
@@ -25,120 +21,39 @@ import {
 import { noBlindResend } from "../paid-work";
 import { reportNote, waitReporter } from "../progress";
 import { acpClient } from "../settings";
-import { canonicalJson, containsUnknown, definedOnly, stableKey, UNKNOWN } from "../compare";
+import { canonicalJson, containsUnknown, definedOnly, stableKey } from "../compare";
 import { checkFailures, describeError } from "../errors";
-import { diffFields, fieldsWhere, type FieldPolicy } from "../fields";
+import { splitImportId } from "../import-id";
+import { diffFields } from "../fields";
 import type {
-  CheckFailure,
   CheckResult,
   CreateResult,
   DiffResult,
+  Props,
   ReadResult,
+  ResourceCore,
   UpdateResult,
 } from "../types";
 import {
   DEFAULT_RUN_POLL_INTERVAL_SECONDS,
   DEFAULT_RUN_WAIT_TIMEOUT_SECONDS,
-  RUN_EVENTS_KEPT,
   RUN_FIELDS,
-  RUN_INPUT_FIELDS,
 } from "./fields";
+import {
+  AgentRunCheckSchema,
+  AgentRunInputs,
+  promptFailures,
+  type AgentRunProviderInputs,
+} from "./inputs";
+import { pickInputs, POLICIES, runOutputs, STATE_INPUTS } from "./state";
 
-const POLICIES: Readonly<Record<string, FieldPolicy>> = RUN_FIELDS;
-/** Inputs kept in the state only: the API cannot return them. */
-const STATE_INPUTS = fieldsWhere(RUN_FIELDS, (p) => p.input && p.source === "state");
-/** API inputs recorded as the program gave them, when it gave them. */
-const ECHOED_INPUTS = fieldsWhere(RUN_FIELDS, (p) => p.input && p.echo === true);
+export { AgentRunInputs, type AgentRunProviderInputs };
+
 /** Statuses of a run that has ended and failed: the next update runs it again. */
 const FAILED_STATUSES: readonly string[] = ["failed", "cancelled"];
 
-const nonEmptyPrompt = z
-  .string()
-  .refine((s) => s.trim() !== "", { error: "must not be empty: say what the agent should do" });
-
-/** An AgentRun's inputs. Strict: a misspelt property is reported. */
-export const AgentRunInputs = z.strictObject({
-  serverId: z
-    .string({ error: "is required: the id of the agent runtime server that executes the run" })
-    .pipe(Id),
-  prompt: nonEmptyPrompt.optional(),
-  content: nonEmptyPrompt.optional(),
-  title: z.string().optional(),
-  mode: RunMode.optional(),
-  metadata: Metadata.optional(),
-  waitTimeoutSeconds: z.number().finite().min(0, { error: "must be 0 or more seconds" }).optional(),
-  pollIntervalSeconds: z
-    .number()
-    .finite()
-    .positive({ error: "must be more than 0 seconds" })
-    .optional(),
-  triggers: z.array(z.unknown(), { error: "must be a list (any JSON values)" }).optional(),
-});
-
-/** An AgentRun's inputs as the engine hands them over (after check). */
-export type AgentRunProviderInputs = z.infer<typeof AgentRunInputs> & {
-  /** `<project>/<stack>/<resource name>`: makes the create's idempotency key stable. */
-  __acpKey?: string;
-};
-
-/**
- * Exactly one of prompt and content: the API's two names for the run's input. Checked apart from
- * the schema, so that it is reported beside the other failures.
- */
-function promptFailures(v: Record<string, unknown>): CheckFailure[] {
-  if (v.prompt !== undefined && v.content !== undefined) {
-    return [
-      {
-        property: "content",
-        reason:
-          "an AgentRun takes prompt or content, not both (they are the API's two names for the run's input): remove one of them",
-      },
-    ];
-  }
-  if (v.prompt === undefined && v.content === undefined) {
-    return [
-      {
-        property: "prompt",
-        reason: "is required: an AgentRun needs prompt (or content), what the agent should do",
-      },
-    ];
-  }
-  return [];
-}
-
-/** What check accepts: the inputs and the resource's key (see AgentRunProviderInputs.__acpKey). */
-const AgentRunCheckSchema = AgentRunInputs.extend({ __acpKey: z.string().optional() });
-
 const isTerminal = (status: unknown) =>
   TERMINAL_RUN_STATUSES.includes(status as (typeof TERMINAL_RUN_STATUSES)[number]);
-
-/** The run's outputs: its fields, its last events, and the inputs the API cannot return. */
-function runOutputs(
-  env: RunEnvelope,
-  inputs: Partial<AgentRunProviderInputs>,
-): Record<string, unknown> {
-  const outs: Record<string, unknown> = { ...definedOnly(env.run) };
-  delete outs.id;
-  outs.events = (env.events ?? []).slice(-RUN_EVENTS_KEPT).map((e) => definedOnly(e));
-  const given = inputs as Record<string, unknown>;
-  for (const field of STATE_INPUTS) {
-    const value = given[field] ?? POLICIES[field].default;
-    if (value !== undefined) outs[field] = value;
-    else delete outs[field];
-  }
-  for (const field of ECHOED_INPUTS) {
-    if (given[field] !== undefined) outs[field] = given[field];
-  }
-  return outs;
-}
-
-/** The recorded inputs among the outputs of a run (unknowns left out). */
-function pickInputs(props: Record<string, unknown>): Partial<AgentRunProviderInputs> {
-  const out: Record<string, unknown> = {};
-  for (const key of RUN_INPUT_FIELDS)
-    if (props[key] !== undefined && props[key] !== UNKNOWN) out[key] = props[key];
-  return out as Partial<AgentRunProviderInputs>;
-}
 
 /** The run-create body of these inputs. */
 function createBody(inputs: AgentRunProviderInputs): RunCreateParams {
@@ -170,7 +85,7 @@ function failure(serverId: string, runId: string, env: RunEnvelope): Error {
 }
 
 /** The AgentRun provider's implementation. */
-export class AgentRunProviderImpl {
+export class AgentRunProviderImpl implements ResourceCore<AgentRunProviderInputs & Props, Props> {
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult> {
     const known: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(news)) {
@@ -322,13 +237,13 @@ export class AgentRunProviderImpl {
     let runId = id;
     let recordedProps = props;
     if (props.serverId === undefined) {
-      const parts = id.split("/");
-      if (parts.length !== 2 || !parts[0] || !parts[1]) {
-        throw new Error(
-          `importing an AgentRun: the id "${id}" is not <serverId>/<runId>; give the server's id and the run's id, e.g. srv_123/run_456`,
-        );
-      }
-      [recordedProps, runId] = [{ serverId: parts[0] }, parts[1]];
+      const [serverId, child] = splitImportId(id, {
+        resource: "an AgentRun",
+        form: "<serverId>/<runId>",
+        give: "the server's id and the run's id",
+        example: "srv_123/run_456",
+      });
+      [recordedProps, runId] = [{ serverId }, child];
     }
     const serverId = recordedProps.serverId as string;
     let env: RunEnvelope;

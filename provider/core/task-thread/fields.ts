@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { Execution, TaskStatus } from "../../client/schemas";
 import { fieldsWhere, type FieldTable } from "../fields";
+import { THREAD_OUTPUT_ROWS } from "../thread-outputs";
 
 /** How a thread is made: `start` (start-thread) or `run` (run-thread). */
 export const THREAD_MODES = ["start", "run"] as const;
@@ -23,7 +24,7 @@ export const DEFAULT_WAIT_TIMEOUT_SECONDS = 600;
 export const DEFAULT_POLL_INTERVAL_SECONDS = 2;
 
 /** Every property of a TaskThread, in registration order. */
-export const THREAD_FIELDS = {
+export const TASK_THREAD_FIELDS = {
   taskId: {
     input: true,
     source: "state",
@@ -94,6 +95,7 @@ export const THREAD_FIELDS = {
     doc: `Pause between attempts while waiting, in seconds. Default ${DEFAULT_POLL_INTERVAL_SECONDS}.`,
   },
   status: {
+    present: true,
     input: false,
     source: "api",
     doc: "The thread's lifecycle status: active, running, completed, failed or cancelled.",
@@ -106,27 +108,7 @@ export const THREAD_FIELDS = {
     apiName: "task",
     doc: "The thread's prompt text (the API's `thread.task`).",
   },
-  messageCount: { input: false, source: "api", doc: "Messages in the thread." },
-  lastMessageAt: {
-    input: false,
-    source: "api",
-    doc: "When the last message was posted (ISO 8601).",
-  },
-  lastMessagePreview: { input: false, source: "api", doc: "The start of the last message." },
-  inputTokens: { input: false, source: "api", doc: "Input tokens used by the thread." },
-  outputTokens: { input: false, source: "api", doc: "Output tokens used by the thread." },
-  totalCost: { input: false, source: "api", doc: "Cost of the thread." },
-  environmentMinutes: { input: false, source: "api", doc: "Minutes of computer time used." },
-  environmentName: { input: false, source: "api", doc: "Name of the computer." },
-  agentName: { input: false, source: "api", doc: "Name of the agent." },
-  teamExecution: {
-    input: false,
-    source: "api",
-    doc: "Team execution details, when a team of agents runs the thread.",
-  },
-  subagentActivity: { input: false, source: "api", doc: "Activity of the team's subagents." },
-  createdAt: { input: false, source: "api", doc: "When the thread was created (ISO 8601)." },
-  updatedAt: { input: false, source: "api", doc: "When the thread last changed (ISO 8601)." },
+  ...THREAD_OUTPUT_ROWS,
   taskStatus: {
     input: false,
     source: "call",
@@ -148,10 +130,22 @@ export const THREAD_FIELDS = {
 } as const satisfies FieldTable;
 
 /** A property of a TaskThread. */
-export type ThreadField = keyof typeof THREAD_FIELDS;
+export type TaskThreadField = keyof typeof TASK_THREAD_FIELDS;
 
 /** TaskThread inputs, in registration order. */
-export const THREAD_INPUT_FIELDS = fieldsWhere(THREAD_FIELDS, (p) => p.input) as ThreadField[];
+export const TASK_THREAD_INPUT_FIELDS = fieldsWhere(
+  TASK_THREAD_FIELDS,
+  (p) => p.input,
+) as TaskThreadField[];
 
 /** Every output of a TaskThread: its inputs, the thread's fields, and what the call returned. */
-export const THREAD_OUTPUT_FIELDS = Object.keys(THREAD_FIELDS) as ThreadField[];
+export const TASK_THREAD_OUTPUT_FIELDS = Object.keys(TASK_THREAD_FIELDS) as TaskThreadField[];
+
+/** @deprecated The TaskThread's table: use {@link TASK_THREAD_FIELDS} (a Thread's is THREAD_RESOURCE_FIELDS). */
+export const THREAD_FIELDS = TASK_THREAD_FIELDS;
+/** @deprecated Use {@link TASK_THREAD_INPUT_FIELDS}. */
+export const THREAD_INPUT_FIELDS = TASK_THREAD_INPUT_FIELDS;
+/** @deprecated Use {@link TASK_THREAD_OUTPUT_FIELDS}. */
+export const THREAD_OUTPUT_FIELDS = TASK_THREAD_OUTPUT_FIELDS;
+/** @deprecated Use {@link TaskThreadField}. */
+export type ThreadField = TaskThreadField;

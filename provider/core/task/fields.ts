@@ -26,7 +26,7 @@ export const TASK_FIELDS = {
     input: true,
     source: "api",
     replaces: true,
-    doc: "Project of the task. Changing it replaces the task (a task does not move between projects).",
+    doc: "Project of the task. Changing it replaces the task (a task does not move between projects): a new task is created, dependents are updated to it, then the old one is deleted.",
   },
   releaseId: {
     input: true,
@@ -43,6 +43,7 @@ export const TASK_FIELDS = {
     doc: "Sprint the task belongs to.",
   },
   status: {
+    present: true,
     input: true,
     source: "api",
     inPlace: true,
@@ -57,13 +58,14 @@ export const TASK_FIELDS = {
     doc: "Agent the task is assigned to.",
   },
   dependencyIds: {
+    present: true,
     input: true,
     source: "api",
     inPlace: true,
     clearable: true,
     clearWith: [],
     compare: "set",
-    doc: "Ids of tasks that must be done first. Compared as a set: order does not matter.",
+    doc: "Ids of tasks that must be done first. Compared as a set: order does not matter. Duplicates and the task itself are refused.",
   },
   scheduledStartAt: {
     input: true,
@@ -114,6 +116,7 @@ export const TASK_FIELDS = {
   },
   userId: { input: false, source: "api", doc: "User who owns the task (set by the API)." },
   linkedThreadIds: {
+    present: true,
     input: false,
     source: "api",
     doc: "Threads linked to the task (start-thread and run-thread append to it).",
@@ -123,9 +126,20 @@ export const TASK_FIELDS = {
     source: "api",
     doc: "The thread most recently started or run for the task.",
   },
-  createdAt: { input: false, source: "api", doc: "When the task was created (ISO 8601)." },
-  updatedAt: { input: false, source: "api", doc: "When the task last changed (ISO 8601)." },
+  createdAt: {
+    present: true,
+    input: false,
+    source: "api",
+    doc: "When the task was created (ISO 8601).",
+  },
+  updatedAt: {
+    present: true,
+    input: false,
+    source: "api",
+    doc: "When the task last changed (ISO 8601).",
+  },
   managedFields: {
+    present: true,
     input: false,
     source: "provider",
     type: z.array(z.string()),

@@ -3,127 +3,66 @@
  * both front doors (the dynamic resource and the `acp` plugin). Its field knowledge comes from
  * the table in ./fields.ts.
  */
-import { z } from "zod";
 import {
   AcpError,
   ConflictError,
   CONFLICT_REASONS,
-  Id,
-  NonBlank,
   NotFoundError,
   TaskCreateParams,
-  TaskStatus,
   TASK_CREATE_STATUSES,
   type Task as ApiTask,
   type TaskUpdateParams,
 } from "../../client";
 import { acpClient } from "../settings";
-import {
-  canonicalJson,
-  definedOnly,
-  firstDuplicate,
-  stableKey,
-  UNKNOWN,
-  withoutUnknowns,
-} from "../compare";
+import { firstDuplicate, UNKNOWN, withoutUnknowns } from "../compare";
 import { checkFailures, describeError } from "../errors";
-import { diffFields, fieldEqual, fieldsWhere, type FieldPolicy } from "../fields";
-import {
-  markedMetadata,
-  reservedMetadataFailures,
-  taskToAdopt,
-  withoutRunMarker,
-} from "../run-marker";
-import type { CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult } from "../types";
+import { diffFields, fieldEqual, type FieldPolicy } from "../fields";
+import { markedMetadata, reservedMetadataFailures, taskToAdopt } from "../run-marker";
+import type {
+  CheckResult,
+  CreateResult,
+  DiffResult,
+  Props,
+  ReadResult,
+  ResourceCore,
+  UpdateResult,
+} from "../types";
 import { TASK_FIELDS, TASK_INPUT_FIELDS, type TaskInputField } from "./fields";
+import {
+  TaskCheckSchema,
+  TaskInputs,
+  type TaskProviderInputs,
+  type TaskProviderOutputs,
+} from "./inputs";
+import {
+  COMPUTED,
+  createIdempotencyKey,
+  liveInputs,
+  managedFieldsOf,
+  RECORDED,
+  recordedOf,
+  taskOutputs,
+} from "./state";
 
-export { TASK_INPUT_FIELDS, type TaskInputField };
+export {
+  createIdempotencyKey,
+  TASK_INPUT_FIELDS,
+  TaskInputs,
+  taskOutputs,
+  type TaskInputField,
+  type TaskProviderInputs,
+  type TaskProviderOutputs,
+};
 
 /** How long a delete waits for the tasks that depend on it to be deleted, and how often it tries. */
 const DEPENDENTS_WAIT_MS = 30_000;
 const DEPENDENTS_POLL_MS = 500;
 
-/** A Task's inputs as the engine hands them over (after check). */
-export type TaskProviderInputs = z.infer<typeof TaskInputs> & {
-  /** `<project>/<stack>/<resource name>`: makes the create request's idempotency key stable. */
-  __acpKey?: string;
-};
-
-/** Outputs: every field the API returned (but `id`), and which fields the program manages. */
-export type TaskProviderOutputs = Omit<ApiTask, "id"> & {
-  managedFields: string[];
-  adoptExistingId?: string;
-  __acpKey?: string;
-};
-
-/**
- * A Task's inputs: the create request's fields that the table names as inputs (the API's own
- * schema), with every status (the provider reaches `in_review` with an update) and the
- * provider's own inputs. Strict: a misspelt property is reported, not silently ignored.
- */
-export const TaskInputs = TaskCreateParams.pick(
-  Object.fromEntries(TASK_INPUT_FIELDS.map((f) => [f, true])) as { [K in TaskInputField]: true },
-).extend({
-  title: z.string({ error: "is required: give the task a non-empty title" }).pipe(NonBlank),
-  status: TaskStatus.optional(),
-  adoptExistingId: Id.optional(),
-});
-
-/** What check accepts: the inputs and the resource's key (see TaskProviderInputs.__acpKey). */
-const TaskCheckSchema = TaskInputs.extend({ __acpKey: z.string().optional() });
-
-function managedFieldsOf(inputs: Record<string, unknown>): string[] {
-  return TASK_INPUT_FIELDS.filter((f) => inputs[f] !== undefined && inputs[f] !== null);
-}
-
-/** What the state keeps that the API does not hold: the table's `state` inputs, and the resource's key. */
-const RECORDED = [...fieldsWhere(TASK_FIELDS, (p) => p.source === "state"), "__acpKey"];
-/** What the provider computes: not the API's. */
-const COMPUTED = fieldsWhere(TASK_FIELDS, (p) => p.source === "provider");
-
-/** The recorded values (see RECORDED) among `values`. */
-function recordedOf(values: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(RECORDED.filter((f) => values[f]).map((f) => [f, values[f]]));
-}
-
-/** Builds the state's outputs from a task the API returned. */
-export function taskOutputs(
-  task: ApiTask,
-  managedFields: string[],
-  recorded: Record<string, unknown>,
-): TaskProviderOutputs {
-  const { id: _id, ...fields } = definedOnly(task);
-  // A fast run's marker is the server's business only (see run-marker.ts).
-  if (fields.metadata !== undefined) fields.metadata = withoutRunMarker(fields.metadata);
-  return { ...fields, managedFields, ...recordedOf(recorded) } as TaskProviderOutputs;
-}
-
-/** The fields of a task that a program manages, as inputs (what refresh writes back). */
-function liveInputs(task: ApiTask, managed: readonly string[], olds: Record<string, unknown>) {
-  const inputs: Record<string, unknown> = {};
-  for (const field of managed) {
-    const value = (task as Record<string, unknown>)[field];
-    if (value !== undefined && value !== null) inputs[field] = withoutRunMarker(value);
-  }
-  inputs.title ??= task.title;
-  return { ...inputs, ...recordedOf(olds) };
-}
-
-/**
- * The create request's Idempotency-Key: the same resource creating the same task gets the same
- * key, so a create whose response was lost (or an update interrupted and run again) is answered
- * with the task it already made instead of a second one.
- */
-export function createIdempotencyKey(
-  acpKey: string | undefined,
-  body: TaskCreateParams,
-): string | undefined {
-  if (!acpKey) return undefined;
-  return stableKey("pulumi-acp-task-", 48, [acpKey, canonicalJson(body)]);
-}
-
 /** The Task provider's implementation. */
-export class TaskProviderImpl {
+export class TaskProviderImpl implements ResourceCore<
+  TaskProviderInputs & Props,
+  TaskProviderOutputs & Props
+> {
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult> {
     // An unknown title is still a title.
     const known = {

@@ -5,6 +5,7 @@
  * when the thread is created, so changing it, or `triggers`, makes a new thread.
  */
 import { fieldsWhere, type FieldTable } from "../fields";
+import { THREAD_OUTPUT_ROWS } from "../thread-outputs";
 
 /** Every property of a Thread, in registration order. */
 export const THREAD_RESOURCE_FIELDS = {
@@ -69,6 +70,7 @@ export const THREAD_RESOURCE_FIELDS = {
     doc: "Must be false or unset: a resource cannot stream. The thread is created without streaming; stream is never sent.",
   },
   status: {
+    present: true,
     input: false,
     source: "api",
     doc: "The thread's lifecycle status: active, running, completed, failed or cancelled. A first message the agent failed on leaves it failed (change triggers to run it again).",
@@ -79,27 +81,7 @@ export const THREAD_RESOURCE_FIELDS = {
     apiName: "task",
     doc: "The thread's prompt text as the API holds it (the API's `thread.task`): the first message.",
   },
-  messageCount: { input: false, source: "api", doc: "Messages in the thread." },
-  lastMessageAt: {
-    input: false,
-    source: "api",
-    doc: "When the last message was posted (ISO 8601).",
-  },
-  lastMessagePreview: { input: false, source: "api", doc: "The start of the last message." },
-  inputTokens: { input: false, source: "api", doc: "Input tokens used by the thread." },
-  outputTokens: { input: false, source: "api", doc: "Output tokens used by the thread." },
-  totalCost: { input: false, source: "api", doc: "Cost of the thread." },
-  environmentMinutes: { input: false, source: "api", doc: "Minutes of computer time used." },
-  environmentName: { input: false, source: "api", doc: "Name of the computer." },
-  agentName: { input: false, source: "api", doc: "Name of the agent." },
-  teamExecution: {
-    input: false,
-    source: "api",
-    doc: "Team execution details, when a team of agents runs the thread.",
-  },
-  subagentActivity: { input: false, source: "api", doc: "Activity of the team's subagents." },
-  createdAt: { input: false, source: "api", doc: "When the thread was created (ISO 8601)." },
-  updatedAt: { input: false, source: "api", doc: "When the thread last changed (ISO 8601)." },
+  ...THREAD_OUTPUT_ROWS,
 } as const satisfies FieldTable;
 
 /** A property of a Thread. */

@@ -12,6 +12,7 @@ import { z } from "zod";
 import { NotFoundError, ThreadCreateParams, type Thread } from "../../client";
 import { closeMatches } from "../../client/suggest";
 import { noBlindResend } from "../paid-work";
+import { deleteThread, inPlaceChanges, liveInputs, patchThread } from "../thread-api";
 import { threadExists } from "../lookup";
 import { acpClient } from "../settings";
 import {
@@ -22,13 +23,19 @@ import {
   withoutUnknowns,
 } from "../compare";
 import { checkFailures, describeError } from "../errors";
-import { diffFields, fieldEqual, fieldsWhere, type FieldPolicy } from "../fields";
-import type { CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult } from "../types";
+import { diffFields, fieldsWhere, recordedInputs, type FieldPolicy } from "../fields";
+import type {
+  CheckResult,
+  CreateResult,
+  DiffResult,
+  Props,
+  ReadResult,
+  ResourceCore,
+  UpdateResult,
+} from "../types";
 import { THREAD_RESOURCE_FIELDS, THREAD_RESOURCE_INPUT_FIELDS } from "./fields";
 
 const POLICIES: Readonly<Record<string, FieldPolicy>> = THREAD_RESOURCE_FIELDS;
-/** Inputs updated in place (`PATCH /v1/threads/{id}`). */
-const IN_PLACE_FIELDS = fieldsWhere(THREAD_RESOURCE_FIELDS, (p) => p.input && p.inPlace === true);
 /** Inputs recorded as the program gave them: the API cannot return them, or echoes them. */
 const RECORDED_INPUTS = fieldsWhere(
   THREAD_RESOURCE_FIELDS,
@@ -135,7 +142,7 @@ export function threadCreateKey(
 }
 
 /** The Thread provider's implementation. */
-export class ThreadProviderImpl {
+export class ThreadProviderImpl implements ResourceCore<ThreadProviderInputs & Props, Props> {
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult> {
     const failures = checkFailures(ThreadCheckSchema.safeParse(withoutUnknowns(news)));
     for (const failure of failures) {
@@ -248,11 +255,7 @@ export class ThreadProviderImpl {
     }
     const inputs = pickInputs(props);
     const outs = threadOutputs(thread, inputs);
-    const liveInputs: Record<string, unknown> = { ...inputs };
-    for (const field of IN_PLACE_FIELDS) {
-      if (inputs[field] !== undefined && outs[field] != null) liveInputs[field] = outs[field];
-    }
-    return { id, props: outs, inputs: liveInputs };
+    return { id, props: outs, inputs: liveInputs(THREAD_RESOURCE_FIELDS, inputs, outs) };
   }
 
   async update(
@@ -260,38 +263,16 @@ export class ThreadProviderImpl {
     olds: Record<string, unknown>,
     news: ThreadProviderInputs & Record<string, unknown>,
   ): Promise<UpdateResult> {
-    const patch: Record<string, unknown> = {};
-    for (const field of IN_PLACE_FIELDS) {
-      const next = news[field];
-      if (next !== undefined && !fieldEqual(POLICIES[field], next, olds[field]))
-        patch[field] = next;
-    }
-    let thread: Thread;
-    try {
-      thread =
-        Object.keys(patch).length > 0
-          ? await acpClient().threads.update(id, patch)
-          : await acpClient().threads.retrieve(id);
-    } catch (err) {
-      throw describeError(err, `updating thread ${id}`);
-    }
+    const thread = await patchThread(id, inPlaceChanges(THREAD_RESOURCE_FIELDS, olds, news));
     return { outs: threadOutputs(thread, news) };
   }
 
   async delete(id: string): Promise<void> {
-    try {
-      await acpClient().threads.delete(id);
-    } catch (err) {
-      if (NotFoundError.isInstance(err)) return; // already gone: the goal of a delete
-      throw describeError(err, `deleting thread ${id}`);
-    }
+    await deleteThread(id);
   }
 }
 
 /** The recorded inputs among a resource's outputs. */
 function pickInputs(props: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of THREAD_RESOURCE_INPUT_FIELDS)
-    if (props[key] !== undefined && !containsUnknown(props[key])) out[key] = props[key];
-  return out;
+  return recordedInputs(THREAD_RESOURCE_FIELDS, props);
 }

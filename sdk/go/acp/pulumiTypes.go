@@ -473,7 +473,7 @@ type TaskGraphDefaults struct {
 	Metadata map[string]interface{} `pulumi:"metadata"`
 	// Priority. One of: low, medium, high, urgent.
 	Priority *TaskPriority `pulumi:"priority"`
-	// Project of the task. Changing it replaces the task (a task does not move between projects).
+	// Project of the task. Changing it replaces the task (a task does not move between projects): a new task is created, dependents are updated to it, then the old one is deleted.
 	ProjectId *string `pulumi:"projectId"`
 	// Release the task belongs to.
 	ReleaseId *string `pulumi:"releaseId"`
@@ -514,7 +514,7 @@ type TaskGraphDefaultsArgs struct {
 	Metadata pulumi.MapInput `pulumi:"metadata"`
 	// Priority. One of: low, medium, high, urgent.
 	Priority TaskPriorityPtrInput `pulumi:"priority"`
-	// Project of the task. Changing it replaces the task (a task does not move between projects).
+	// Project of the task. Changing it replaces the task (a task does not move between projects): a new task is created, dependents are updated to it, then the old one is deleted.
 	ProjectId pulumi.StringPtrInput `pulumi:"projectId"`
 	// Release the task belongs to.
 	ReleaseId pulumi.StringPtrInput `pulumi:"releaseId"`
@@ -638,7 +638,7 @@ func (o TaskGraphDefaultsOutput) Priority() TaskPriorityPtrOutput {
 	return o.ApplyT(func(v TaskGraphDefaults) *TaskPriority { return v.Priority }).(TaskPriorityPtrOutput)
 }
 
-// Project of the task. Changing it replaces the task (a task does not move between projects).
+// Project of the task. Changing it replaces the task (a task does not move between projects): a new task is created, dependents are updated to it, then the old one is deleted.
 func (o TaskGraphDefaultsOutput) ProjectId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v TaskGraphDefaults) *string { return v.ProjectId }).(pulumi.StringPtrOutput)
 }
@@ -757,7 +757,7 @@ func (o TaskGraphDefaultsPtrOutput) Priority() TaskPriorityPtrOutput {
 	}).(TaskPriorityPtrOutput)
 }
 
-// Project of the task. Changing it replaces the task (a task does not move between projects).
+// Project of the task. Changing it replaces the task (a task does not move between projects): a new task is created, dependents are updated to it, then the old one is deleted.
 func (o TaskGraphDefaultsPtrOutput) ProjectId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *TaskGraphDefaults) *string {
 		if v == nil {
@@ -1254,7 +1254,7 @@ type TaskGraphTask struct {
 	Metadata map[string]interface{} `pulumi:"metadata"`
 	// Priority. One of: low, medium, high, urgent.
 	Priority *TaskPriority `pulumi:"priority"`
-	// Project of the task. Changing it replaces the task (a task does not move between projects).
+	// Project of the task. Changing it replaces the task (a task does not move between projects): a new task is created, dependents are updated to it, then the old one is deleted.
 	ProjectId *string `pulumi:"projectId"`
 	// Release the task belongs to.
 	ReleaseId *string `pulumi:"releaseId"`
@@ -1314,7 +1314,7 @@ type TaskGraphTaskArgs struct {
 	Metadata pulumi.MapInput `pulumi:"metadata"`
 	// Priority. One of: low, medium, high, urgent.
 	Priority TaskPriorityPtrInput `pulumi:"priority"`
-	// Project of the task. Changing it replaces the task (a task does not move between projects).
+	// Project of the task. Changing it replaces the task (a task does not move between projects): a new task is created, dependents are updated to it, then the old one is deleted.
 	ProjectId pulumi.StringPtrInput `pulumi:"projectId"`
 	// Release the task belongs to.
 	ReleaseId pulumi.StringPtrInput `pulumi:"releaseId"`
@@ -1435,7 +1435,7 @@ func (o TaskGraphTaskOutput) Priority() TaskPriorityPtrOutput {
 	return o.ApplyT(func(v TaskGraphTask) *TaskPriority { return v.Priority }).(TaskPriorityPtrOutput)
 }
 
-// Project of the task. Changing it replaces the task (a task does not move between projects).
+// Project of the task. Changing it replaces the task (a task does not move between projects): a new task is created, dependents are updated to it, then the old one is deleted.
 func (o TaskGraphTaskOutput) ProjectId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v TaskGraphTask) *string { return v.ProjectId }).(pulumi.StringPtrOutput)
 }

@@ -24,7 +24,7 @@ type Task struct {
 	CompletedAt pulumi.StringPtrOutput `pulumi:"completedAt"`
 	// When the task was created (ISO 8601).
 	CreatedAt pulumi.StringPtrOutput `pulumi:"createdAt"`
-	// Ids of tasks that must be done first. Compared as a set: order does not matter.
+	// Ids of tasks that must be done first. Compared as a set: order does not matter. Duplicates and the task itself are refused.
 	DependencyIds pulumi.StringArrayOutput `pulumi:"dependencyIds"`
 	// Human-readable description; also the default prompt of a `run` thread.
 	Description pulumi.StringPtrOutput `pulumi:"description"`
@@ -40,7 +40,7 @@ type Task struct {
 	Metadata pulumi.MapOutput `pulumi:"metadata"`
 	// Priority. One of: low, medium, high, urgent.
 	Priority TaskPriorityPtrOutput `pulumi:"priority"`
-	// Project of the task. Changing it replaces the task (a task does not move between projects).
+	// Project of the task. Changing it replaces the task (a task does not move between projects): a new task is created, dependents are updated to it, then the old one is deleted.
 	ProjectId pulumi.StringPtrOutput `pulumi:"projectId"`
 	// Release the task belongs to.
 	ReleaseId pulumi.StringPtrOutput `pulumi:"releaseId"`
@@ -117,7 +117,7 @@ type taskArgs struct {
 	AssigneeAgentId *string `pulumi:"assigneeAgentId"`
 	// ISO 8601. The API sets it when a task is done; set it only to own it.
 	CompletedAt *string `pulumi:"completedAt"`
-	// Ids of tasks that must be done first. Compared as a set: order does not matter.
+	// Ids of tasks that must be done first. Compared as a set: order does not matter. Duplicates and the task itself are refused.
 	DependencyIds []string `pulumi:"dependencyIds"`
 	// Human-readable description; also the default prompt of a `run` thread.
 	Description *string `pulumi:"description"`
@@ -127,7 +127,7 @@ type taskArgs struct {
 	Metadata map[string]interface{} `pulumi:"metadata"`
 	// Priority. One of: low, medium, high, urgent.
 	Priority *TaskPriority `pulumi:"priority"`
-	// Project of the task. Changing it replaces the task (a task does not move between projects).
+	// Project of the task. Changing it replaces the task (a task does not move between projects): a new task is created, dependents are updated to it, then the old one is deleted.
 	ProjectId *string `pulumi:"projectId"`
 	// Release the task belongs to.
 	ReleaseId *string `pulumi:"releaseId"`
@@ -153,7 +153,7 @@ type TaskArgs struct {
 	AssigneeAgentId pulumi.StringPtrInput
 	// ISO 8601. The API sets it when a task is done; set it only to own it.
 	CompletedAt pulumi.StringPtrInput
-	// Ids of tasks that must be done first. Compared as a set: order does not matter.
+	// Ids of tasks that must be done first. Compared as a set: order does not matter. Duplicates and the task itself are refused.
 	DependencyIds pulumi.StringArrayInput
 	// Human-readable description; also the default prompt of a `run` thread.
 	Description pulumi.StringPtrInput
@@ -163,7 +163,7 @@ type TaskArgs struct {
 	Metadata pulumi.MapInput
 	// Priority. One of: low, medium, high, urgent.
 	Priority TaskPriorityPtrInput
-	// Project of the task. Changing it replaces the task (a task does not move between projects).
+	// Project of the task. Changing it replaces the task (a task does not move between projects): a new task is created, dependents are updated to it, then the old one is deleted.
 	ProjectId pulumi.StringPtrInput
 	// Release the task belongs to.
 	ReleaseId pulumi.StringPtrInput
@@ -238,7 +238,7 @@ func (o TaskOutput) CreatedAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Task) pulumi.StringPtrOutput { return v.CreatedAt }).(pulumi.StringPtrOutput)
 }
 
-// Ids of tasks that must be done first. Compared as a set: order does not matter.
+// Ids of tasks that must be done first. Compared as a set: order does not matter. Duplicates and the task itself are refused.
 func (o TaskOutput) DependencyIds() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *Task) pulumi.StringArrayOutput { return v.DependencyIds }).(pulumi.StringArrayOutput)
 }
@@ -278,7 +278,7 @@ func (o TaskOutput) Priority() TaskPriorityPtrOutput {
 	return o.ApplyT(func(v *Task) TaskPriorityPtrOutput { return v.Priority }).(TaskPriorityPtrOutput)
 }
 
-// Project of the task. Changing it replaces the task (a task does not move between projects).
+// Project of the task. Changing it replaces the task (a task does not move between projects): a new task is created, dependents are updated to it, then the old one is deleted.
 func (o TaskOutput) ProjectId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Task) pulumi.StringPtrOutput { return v.ProjectId }).(pulumi.StringPtrOutput)
 }

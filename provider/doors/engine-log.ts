@@ -1,5 +1,7 @@
 /**
- * The progress sink of both front doors: the engine's own log. A provider process (the
+ * The progress sink of both front doors (provider/dynamic and provider/plugin): the engine's own
+ * log. It lives beside the doors, not in the core: the core reports through the sink interface of
+ * core/progress.ts and imports no Pulumi or gRPC module. A provider process (the
  * dynamic provider host or the `acp` plugin) is started by the engine with the engine's
  * address on its command line; each report is sent there as an info message about the resource:
  * progress as an ephemeral one, which the engine shows as that resource's status while the
@@ -10,7 +12,7 @@
  * no sink; a message the engine does not take is dropped.
  */
 import * as path from "node:path";
-import { setProgressSink, type ProgressSink, type ProgressTarget } from "./progress";
+import { setProgressSink, type ProgressSink, type ProgressTarget } from "../core/progress";
 
 interface LogRequest {
   setSeverity(v: number): void;

@@ -6,25 +6,19 @@
  * killed run left.
  */
 import { parseArgs } from "node:util";
-import { ConfigurationError, resolveConfig } from "../client";
-import {
-  createCheckContext,
-  ROUTE_CHECKS,
-  routeLabel,
-  runChecks,
-  type CheckRow,
-} from "./doctor/checks";
-import { ApiSession } from "./doctor/http";
-import { redactor } from "../client/redact";
-import { EXIT } from "./args";
-import { exitCodeOf, renderJson, renderTable } from "./doctor/report";
+import { ConfigurationError, resolveConfig } from "../../client";
+import { createCheckContext, ROUTE_CHECKS, routeLabel, runChecks, type CheckRow } from "./checks";
+import { ApiSession } from "./http";
+import { redactor } from "../../client/redact";
+import { EXIT } from "../args";
+import { exitCodeOf, renderJson, renderTable } from "./report";
 import {
   newRunId,
   SCRATCH_TAG,
   SCRATCH_TITLE_PREFIX,
   ScratchArea,
   type CleanupReport,
-} from "./doctor/scratch";
+} from "./scratch";
 
 /** Where the doctor writes, what it reads its settings from, and whether stdout is a terminal. */
 export interface DoctorIo {
@@ -63,12 +57,8 @@ function describeCleanup(what: string, report: CleanupReport): string[] {
   return lines;
 }
 
-/**
- * Runs `pulumi-acp doctor` with these arguments (those after `doctor`) and returns its exit code
- * (see {@link EXIT}). The token is read from `io.env.ACP_API_TOKEN` only, never from an argument,
- * and is never written.
- */
-export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
+/** The doctor's options and settings, or the exit code of a bad command line. */
+function doctorSettings(argv: string[], io: DoctorIo) {
   let values;
   try {
     ({ values } = parseArgs({
@@ -98,18 +88,53 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
     );
     return EXIT.usage;
   }
-  let config;
   try {
-    config = resolveConfig({ baseUrl: values["base-url"] }, io.env);
+    const config = resolveConfig({ baseUrl: values["base-url"] }, io.env);
     if (config.token === undefined) {
       throw new ConfigurationError("no ACP API token: set the ACP_API_TOKEN environment variable");
     }
+    return { values, projectId, config, token: config.token };
   } catch (error) {
     if (!ConfigurationError.isInstance(error)) throw error;
     io.stderr.write(`pulumi-acp doctor: ${error.message}\n`);
     return EXIT.usage;
   }
-  const token = config.token;
+}
+
+/** What the doctor is about to do, and what it leaves out. */
+function announce(
+  say: (line: string) => void,
+  where: { baseUrl: string; projectId?: string; readOnly: boolean; runId: string },
+): void {
+  const { baseUrl, projectId, readOnly, runId } = where;
+  const paid = (Object.keys(ROUTE_CHECKS) as (keyof typeof ROUTE_CHECKS)[])
+    .filter((name) => "costs" in ROUTE_CHECKS[name])
+    .map(routeLabel);
+  say(`pulumi-acp doctor: checking ${baseUrl}${projectId ? ` (project ${projectId})` : ""}`);
+  if (readOnly) {
+    say(
+      "  --read-only: only the checks that write nothing; nothing is created, changed or deleted",
+    );
+  } else {
+    say(
+      `  It works in a scratch area: up to 4 tasks titled "${SCRATCH_TITLE_PREFIX} …" and tagged` +
+        ` in metadata "${SCRATCH_TAG}": "${runId}", and 2 threads without content (they cost nothing).` +
+        " It deletes them when it ends, even when a check fails or on Ctrl-C, and first removes what an" +
+        " earlier run left (recognised by title and tag; nothing else is touched).",
+    );
+  }
+  say(`  Skipped, because they cost budget: ${paid.join(", ")}`);
+}
+
+/**
+ * Runs `pulumi-acp doctor` with these arguments (those after `doctor`) and returns its exit code
+ * (see {@link EXIT}). The token is read from `io.env.ACP_API_TOKEN` only, never from an argument,
+ * and is never written.
+ */
+export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
+  const settings = doctorSettings(argv, io);
+  if (typeof settings === "number") return settings;
+  const { values, projectId, config, token } = settings;
   // The last guard before anything is written: the token in every form it could come back in.
   const redact = redactor([token]);
   const say = (line: string): void => void io.stderr.write(redact(`${line}\n`));
@@ -133,23 +158,7 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
   };
   process.on("SIGINT", onSigint);
 
-  const paid = (Object.keys(ROUTE_CHECKS) as (keyof typeof ROUTE_CHECKS)[])
-    .filter((name) => "costs" in ROUTE_CHECKS[name])
-    .map(routeLabel);
-  say(`pulumi-acp doctor: checking ${config.baseUrl}${projectId ? ` (project ${projectId})` : ""}`);
-  if (readOnly) {
-    say(
-      "  --read-only: only the checks that write nothing; nothing is created, changed or deleted",
-    );
-  } else {
-    say(
-      `  It works in a scratch area: up to 4 tasks titled "${SCRATCH_TITLE_PREFIX} …" and tagged` +
-        ` in metadata "${SCRATCH_TAG}": "${runId}", and 2 threads without content (they cost nothing).` +
-        " It deletes them when it ends, even when a check fails or on Ctrl-C, and first removes what an" +
-        " earlier run left (recognised by title and tag; nothing else is touched).",
-    );
-  }
-  say(`  Skipped, because they cost budget: ${paid.join(", ")}`);
+  announce(say, { baseUrl: config.baseUrl, projectId, readOnly, runId });
 
   const session = new ApiSession(config.baseUrl, token, config.timeoutMs, interrupt.signal);
   // Cleanup runs outside the interrupt: Ctrl-C stops the checks, not the deleting.
