@@ -74,9 +74,32 @@ export interface RequestSpec<T> {
   opts?: RequestOptions;
 }
 
-type AttemptResult =
+/** What {@link AcpCore.rawRequest} sends: the body is not validated and the answer not parsed. */
+export interface RawRequestSpec {
+  route: RouteName;
+  /** Path parameters; each must be a non-empty id and is percent-encoded. */
+  pathParams?: Record<string, string>;
+  /** Query parameters; undefined values are left out. */
+  query?: Record<string, string | number | boolean | undefined>;
+  /** JSON body, sent as it is. */
+  body?: unknown;
+  /** Extra headers, sent after (and over) the standard ones. */
+  headers?: Record<string, string>;
+  /** A token sent instead of the client's, e.g. a made-up one to see the API refuse it. */
+  token?: string;
+  /** Added to the user-agent, after the version, to say which tool is calling. */
+  agent?: string;
+  /** Aborts the call with an AcpAbortError. */
+  signal?: AbortSignal;
+}
+
+/** One attempt's outcome: the API's answer as it came, or the network failure. */
+export type AttemptResult =
   | { kind: "response"; status: number; headers: ResponseHeaders; text: string }
   | { kind: "network"; code: string; error: unknown };
+
+/** The outcome of {@link AcpCore.rawRequest}, with the path (and query) that was called. */
+export type RawResult = AttemptResult & { method: string; path: string };
 
 const TOKEN_CHARS = /^[\x21-\x7e]+$/;
 /** Timeouts from this long on are left to undici's own (coarse, about 1 s) timers. */
@@ -102,7 +125,8 @@ function networkCodeOf(err: unknown, depth = 0): string | undefined {
   return networkCodeOf(e.cause, depth + 1);
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
+export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const onAbort = (): void => {
@@ -209,6 +233,36 @@ export class AcpCore {
     }
   }
 
+  /**
+   * Sends one attempt of a call and gives back the API's answer as it came (any status, headers
+   * and body), without validation, parsing or retries: for a tool that judges the API itself.
+   * Every error it raises has passed through {@link redactError}.
+   * @internal
+   */
+  async rawRequest(spec: RawRequestSpec): Promise<RawResult> {
+    try {
+      const method = ROUTES[spec.route].method;
+      const path = this.buildPath(spec, method);
+      const payload = spec.body === undefined ? undefined : JSON.stringify(spec.body);
+      const headers = {
+        ...this.headers(spec.token ?? this.checkedToken(), payload, spec.agent),
+        ...spec.headers,
+      };
+      if (payload !== undefined) headers["content-type"] = "application/json";
+      const result = await this.attempt(
+        method,
+        path,
+        headers,
+        payload,
+        this.config.timeoutMs,
+        spec.signal,
+      );
+      return { ...result, method, path };
+    } catch (err) {
+      throw this.redacted(err);
+    }
+  }
+
   /** The client's secrets taken out of `err`: the one way an error leaves this class. */
   private redacted(err: unknown): unknown {
     return redactError(err, [this.token]);
@@ -245,25 +299,10 @@ export class AcpCore {
     }
     const timeoutMs = opts.timeoutMs ?? this.config.timeoutMs;
     const maxRetries = opts.maxRetries ?? this.config.maxRetries;
-    const token = this.token;
-    if (token === undefined) {
-      throw new ConfigurationError(
-        `no ACP API token: set the acp:token config (as a secret), the token option, or the ${ENV.token} environment variable`,
-      );
-    }
-    if (!TOKEN_CHARS.test(token)) {
-      throw new ConfigurationError(
-        `the ACP API token (acp:token / ${ENV.token}) contains spaces or non-printable characters`,
-      );
-    }
+    const token = this.checkedToken();
     if (opts.signal?.aborted) throw this.abortError(method, apiPath, opts.signal);
 
-    const headers: Record<string, string> = {
-      accept: "application/json",
-      "user-agent": `pulumi-acp/${VERSION}`,
-      authorization: `Bearer ${token}`,
-    };
-    if (payload !== undefined) headers["content-type"] = "application/json";
+    const headers = this.headers(token, payload);
     if (idempotencyKey !== undefined) headers[IDEMPOTENCY_HEADER.toLowerCase()] = idempotencyKey;
 
     for (let attempt = 1; ; attempt++) {
@@ -361,7 +400,42 @@ export class AcpCore {
     );
   }
 
-  private buildPath<T>(spec: RequestSpec<T>, method: string): string {
+  /** The client's token, refused when missing or not sendable in a header. */
+  private checkedToken(): string {
+    const token = this.token;
+    if (token === undefined) {
+      throw new ConfigurationError(
+        `no ACP API token: set the acp:token config (as a secret), the token option, or the ${ENV.token} environment variable`,
+      );
+    }
+    if (!TOKEN_CHARS.test(token)) {
+      throw new ConfigurationError(
+        `the ACP API token (acp:token / ${ENV.token}) contains spaces or non-printable characters`,
+      );
+    }
+    return token;
+  }
+
+  /** The headers every call sends. Authorization is set per request, never on the dispatcher. */
+  private headers(
+    token: string,
+    payload: string | undefined,
+    agent?: string,
+  ): Record<string, string> {
+    const headers: Record<string, string> = {
+      accept: "application/json",
+      "user-agent":
+        agent === undefined ? `pulumi-acp/${VERSION}` : `pulumi-acp/${VERSION} ${agent}`,
+      authorization: `Bearer ${token}`,
+    };
+    if (payload !== undefined) headers["content-type"] = "application/json";
+    return headers;
+  }
+
+  private buildPath(
+    spec: Pick<RequestSpec<unknown>, "route" | "pathParams" | "query">,
+    method: string,
+  ): string {
     const params = spec.pathParams ?? {};
     for (const [key, value] of Object.entries(params)) {
       if (typeof value !== "string" || value.trim() === "") {
