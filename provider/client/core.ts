@@ -2,13 +2,8 @@ import { randomUUID } from "node:crypto";
 import { Agent, type Dispatcher } from "undici";
 import type { z } from "zod";
 import { type ClientOptions, resolveConfig, type ResolvedConfig } from "./config";
-import {
-  AcpConnectionError,
-  AcpError,
-  AcpTimeoutError,
-  errorFromResponse,
-  ValidationError,
-} from "./errors";
+import { AcpConnectionError, AcpError, AcpTimeoutError, ValidationError } from "./errors";
+import { errorFromResponse } from "./error-factory";
 import { describeIssue, describeIssues } from "./issues";
 import { redactError } from "./redact";
 import { backoffDelay, NOT_SENT_CODES, parseRetryAfter, shouldRetry } from "./retry";

@@ -1,6 +1,7 @@
 /** What the resource classes ask of the client core, and what one attempt of a call gives back. */
 import type { z } from "zod";
-import type { AcpError, ResponseHeaders } from "./errors";
+import type { ResponseHeaders } from "./error-factory";
+import type { AcpError } from "./errors";
 import type { RouteName } from "./schemas";
 
 /** Options of a single call. */

@@ -10,8 +10,6 @@ import { oversized } from "../../scripts/code-size";
 
 /** What is still over the limits: to shrink, never to grow. */
 const NOT_YET_SPLIT = [
-  "provider/cli/doctor/rule-checks.ts: file",
-  "provider/client/errors.ts: file",
   "provider/components/task-graph.ts: function (anonymous)",
   "provider/plugin/schema.ts: function packageSchema",
 ];
