@@ -9,10 +9,7 @@ import * as path from "node:path";
 import { oversized } from "../../scripts/code-size";
 
 /** What is still over the limits: to shrink, never to grow. */
-const NOT_YET_SPLIT = [
-  "provider/components/task-graph.ts: function (anonymous)",
-  "provider/plugin/schema.ts: function packageSchema",
-];
+const NOT_YET_SPLIT: string[] = [];
 
 const ROOT = path.join(__dirname, "..", "..");
 
