@@ -76,11 +76,14 @@ export class ApiSession {
     timeoutMs: number,
     private readonly signal: AbortSignal,
   ) {
-    // Every setting given, so that nothing is read from this process's environment.
+    // Every setting the environment could give is given here, so that nothing is read from this
+    // process's environment: the doctor's settings come from its own (already checked, so http
+    // to a remote host was allowed or refused there). The session retries only 429s, itself.
     this.core = new AcpCore({
       baseUrl,
       token,
       timeoutMs,
+      maxRetries: 0,
       allowInsecureHttp: true,
       connections: 4,
     });
