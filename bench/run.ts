@@ -30,7 +30,7 @@ import * as path from "node:path";
 import type { PulumiCommand } from "@pulumi/pulumi/automation";
 import { ensurePulumi, localPulumiCommand, REPO_ROOT } from "../provider/cli/engine";
 import { fastEngineEnv, newFastRunId } from "../provider/cli/fast";
-import { parseRunMarker, withoutRunMarker } from "../provider/core/run-marker";
+import { parseRunTag, withoutProviderMetadata } from "../provider/core/run-tag";
 import { startEmulator, type EmulatorProcess } from "./emulator-process";
 import { createBenchStack, removeBenchStack, timed, WORK_ROOT, type BenchStack } from "./engine";
 import { installFloor } from "./floor";
@@ -222,7 +222,7 @@ async function engineLifecycle(opts: {
 
 /**
  * The server's tasks as comparable text: title, description, priority, metadata (less a fast
- * run's marker, which is the one intended difference) and dependencies by title.
+ * run's tag, which is the one intended difference) and dependencies by title.
  */
 async function serverContents(emu: EmulatorProcess): Promise<string> {
   const tasks = await emu.tasks();
@@ -233,7 +233,7 @@ async function serverContents(emu: EmulatorProcess): Promise<string> {
         t.title,
         t.description,
         t.priority,
-        withoutRunMarker(t.metadata),
+        withoutProviderMetadata(t.metadata),
         ((t.dependencyIds as string[]) ?? []).map((d) => titles.get(d)).sort(),
       ]),
     )
@@ -243,13 +243,13 @@ async function serverContents(emu: EmulatorProcess): Promise<string> {
 
 /** Server contents after each fast-comparison operation, by size and mode, to compare. */
 const contents = new Map<string, string>();
-/** Tasks a fast run created without its run marker (there should be none). */
+/** Tasks a fast run created without its run tag (there should be none). */
 let unmarkedFastTasks = 0;
 
 /**
  * One lifecycle of the fast comparison: up, an edit of every tenth task's title, destroy, on a
  * fresh stack, in the default mode or in the fast mode exactly as `pulumi-acp --fast` runs it
- * (no intermediate checkpoints, a run id, so every create carries the run marker).
+ * (no intermediate checkpoints, a run id, so every create carries the run tag).
  */
 async function fastLifecycle(opts: {
   emu: EmulatorProcess;
@@ -284,7 +284,7 @@ async function fastLifecycle(opts: {
     await measured(emu, key("up", kind, n, 0), () => s.stack.up({ parallel: PARALLEL }));
     await compare("up");
     if (mode === "fast") {
-      unmarkedFastTasks += (await emu.tasks()).filter((t) => !parseRunMarker(t.metadata)).length;
+      unmarkedFastTasks += (await emu.tasks()).filter((t) => !parseRunTag(t.metadata)).length;
     }
     const edited = new Set(graph.filter((_, i) => i % 10 === 0).map((node) => node.key));
     s.stack.workspace.program = graphProgram("acp", graph, edited);
@@ -587,7 +587,7 @@ function markdown(report: {
       ),
     );
     if (fast.unmarkedFastTasks > 0) {
-      lines.push("", `${fast.unmarkedFastTasks} task(s) of fast runs lacked the run marker.`);
+      lines.push("", `${fast.unmarkedFastTasks} task(s) of fast runs lacked the run tag.`);
     }
   }
   const st = report.state as Record<string, Record<string, number> | undefined>;

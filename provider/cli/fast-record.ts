@@ -22,7 +22,7 @@
 import * as os from "node:os";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { z } from "zod";
-import { processAlive, type FastRunMarker } from "./fast";
+import { processAlive, type FastRunFile } from "./fast";
 import { lockedByRecord, lockedFromEngine } from "./state-lock";
 
 /** The stack tag holding the record. */
@@ -39,7 +39,7 @@ export const LEASE_MS = 60_000;
 
 /** The tag's value. */
 export const FastRunRecord = z.object({
-  /** The run's id (see ../core/run-marker.ts). */
+  /** The run's id (see ../core/run-tag.ts). */
   runId: z.string().regex(/^[0-9a-f]{32}$/),
   /** `up` or `destroy`. */
   command: z.string(),
@@ -53,14 +53,14 @@ export const FastRunRecord = z.object({
 /** See {@link FastRunRecord}. */
 export type FastRunRecord = z.infer<typeof FastRunRecord>;
 
-/** The record of the run that `marker` describes, its heartbeat now. */
-export function recordOf(marker: FastRunMarker, now = new Date()): FastRunRecord {
+/** The record of the run that `fastRun` describes, its heartbeat now. */
+export function recordOf(fastRun: FastRunFile, now = new Date()): FastRunRecord {
   return {
-    runId: marker.runId,
-    command: marker.command,
-    host: marker.host.slice(0, 64),
-    pid: marker.pid,
-    startedAt: marker.startedAt,
+    runId: fastRun.runId,
+    command: fastRun.command,
+    host: fastRun.host.slice(0, 64),
+    pid: fastRun.pid,
+    startedAt: fastRun.startedAt,
     heartbeatAt: now.toISOString(),
   };
 }
@@ -119,15 +119,15 @@ export interface Heartbeat {
  */
 export async function startHeartbeat(
   stack: Stack,
-  marker: FastRunMarker,
+  fastRun: FastRunFile,
   warn: (message: string) => void,
 ): Promise<Heartbeat> {
-  await writeRecord(stack, recordOf(marker));
+  await writeRecord(stack, recordOf(fastRun));
   let inFlight: Promise<void> | undefined;
   let warned = false;
   const timer = setInterval(() => {
     if (inFlight) return;
-    inFlight = writeRecord(stack, recordOf(marker))
+    inFlight = writeRecord(stack, recordOf(fastRun))
       .catch((err: unknown) => {
         if (!warned) warn(`could not renew the fast-run record (${String(err).split("\n")[0]})`);
         warned = true;
@@ -143,11 +143,11 @@ export async function startHeartbeat(
   };
 }
 
-/** The marker (the shape the repair works with) of a run found in the backend. */
-export function markerOfRecord(
+/** The fast-run file's content (the shape the repair works with) of a run found in the backend. */
+export function fastRunFileOfRecord(
   record: FastRunRecord,
   where: { project: string; stack: string; backend: string },
-): FastRunMarker {
+): FastRunFile {
   return {
     project: where.project,
     stack: where.stack,
@@ -163,7 +163,7 @@ export function markerOfRecord(
 /**
  * Creates a killed default (not fast) run left pending in the state. Their tasks may exist on
  * the API; a default run sends each create again byte for byte, with the same Idempotency-Key,
- * and gets that task back, whereas a fast run's creates carry its run marker and so a new key.
+ * and gets that task back, whereas a fast run's creates carry its run tag and so a new key.
  */
 export async function pendingCreates(stack: Stack): Promise<number> {
   const exported = await stack.exportStack();
@@ -176,7 +176,7 @@ export async function pendingCreates(stack: Stack): Promise<number> {
  * (a dead run to repair, or a live one that holds the stack), the record it keeps while it applies
  * fast, and its removal when the apply has been recorded in the state.
  *
- * On a CLI whose backend has no stack tags, the command falls back to the marker file of its
+ * On a CLI whose backend has no stack tags, the command falls back to the fast-run file of its
  * working directory alone (what earlier versions did): repair then works on one machine only.
  */
 export class BackendFastRun {
@@ -198,14 +198,14 @@ export class BackendFastRun {
   /**
    * The run this command must repair first, if any. Throws {@link lockedByRecord}'s error when a
    * live run holds the stack (a preview, which changes nothing, goes ahead without repairing).
-   * `local`: the marker file of the working directory; with tags it is only a mirror, and one
+   * `local`: the fast-run file of the working directory; with tags it is only a mirror, and one
    * the backend does not confirm is left over from a run another runner has since repaired.
    */
   async interrupted(
     command: string,
-    local: FastRunMarker | undefined,
+    local: FastRunFile | undefined,
     removeLocal: () => void,
-  ): Promise<FastRunMarker | undefined> {
+  ): Promise<FastRunFile | undefined> {
     let record: FastRunRecord | undefined;
     try {
       record = await readRecord(this.stack);
@@ -222,17 +222,17 @@ export class BackendFastRun {
       if (command === "preview") return undefined;
       throw lockedByRecord(this.where.stack, record);
     }
-    return markerOfRecord(record, this.where);
+    return fastRunFileOfRecord(record, this.where);
   }
 
   /** Just before the apply: the stack must still be free; then the record and its heartbeat. */
-  async begin(marker: FastRunMarker): Promise<void> {
+  async begin(fastRun: FastRunFile): Promise<void> {
     if (!this.tags) return;
     const current = await readRecord(this.stack);
-    if (current && current.runId !== marker.runId && recordIsAlive(current)) {
+    if (current && current.runId !== fastRun.runId && recordIsAlive(current)) {
       throw lockedByRecord(this.where.stack, current);
     }
-    this.heartbeat = await startHeartbeat(this.stack, marker, this.warn);
+    this.heartbeat = await startHeartbeat(this.stack, fastRun, this.warn);
   }
 
   /** The apply is recorded in the state: the record goes. */

@@ -10,12 +10,12 @@ import { UsageError, type SprintOptions } from "./args";
 import { SPRINT_PROJECT, type CommandIo } from "./command-io";
 import {
   fastEngineEnv,
-  markerFor,
+  fastRunFileFor,
   newFastRunId,
-  readMarker,
-  removeMarker,
-  writeMarker,
-  type FastRunMarker,
+  readFastRunFile,
+  removeFastRunFile,
+  writeFastRunFile,
+  type FastRunFile,
 } from "./fast";
 import { BackendFastRun, pendingCreates } from "./fast-record";
 import {
@@ -49,7 +49,7 @@ export interface FastRun {
   /** The record of fast runs kept with the state (./fast-record.ts). */
   backendRun: BackendFastRun;
   /** A fast run that did not finish, from the backend's record or the local fast-run file. */
-  interrupted: FastRunMarker | undefined;
+  interrupted: FastRunFile | undefined;
   fast: boolean;
   /** This run's id: the interrupted run's, or a new one for a fast run. */
   runId: string | undefined;
@@ -66,9 +66,9 @@ export async function fastRunOf(
   opts: SprintOptions,
   io: CommandIo,
   engine: StateBackend,
-  wanted: { fast: boolean; markerFile: string },
+  wanted: { fast: boolean; fastRunFile: string },
 ): Promise<FastRun> {
-  const { markerFile } = wanted;
+  const { fastRunFile } = wanted;
   const backendRun = new BackendFastRun(
     stack,
     {
@@ -85,15 +85,15 @@ export async function fastRunOf(
     },
     (message) => io.stderr.write(`warning: ${message}\n`),
   );
-  const interrupted = await backendRun.interrupted(opts.command, readMarker(markerFile), () =>
-    removeMarker(markerFile),
+  const interrupted = await backendRun.interrupted(opts.command, readFastRunFile(fastRunFile), () =>
+    removeFastRunFile(fastRunFile),
   );
   // After a killed default run, this up runs as one too (see pendingCreates).
   const afterKilledDefault =
     wanted.fast && !interrupted && opts.command === "up" ? await pendingCreates(stack) : 0;
   const fast = wanted.fast && afterKilledDefault === 0;
   const runId = interrupted?.runId ?? (fast ? newFastRunId() : undefined);
-  Object.assign(stack.workspace.envVars, fastEngineEnv({ fast, runId, markerFile }));
+  Object.assign(stack.workspace.envVars, fastEngineEnv({ fast, runId, fastRunFile }));
   return { backendRun, interrupted, fast, runId, afterKilledDefault };
 }
 
@@ -103,7 +103,7 @@ export interface FastRunSetup {
   opts: SprintOptions;
   io: CommandIo;
   run: FastRun;
-  markerFile: string;
+  fastRunFile: string;
   /** The backend the state is in (its label names it in the fast-run file). */
   backend: { label: string; localBackendDir?: string };
   client: () => AcpClient;
@@ -111,14 +111,14 @@ export interface FastRunSetup {
 
 /** Repairs the stack after an interrupted fast run, then the hooks of this run's change. */
 export async function fastRunHooks(setup: FastRunSetup): Promise<ChangeHooks> {
-  const { stack, opts, io, run, markerFile, backend: engine, client } = setup;
+  const { stack, opts, io, run, fastRunFile, backend: engine, client } = setup;
   const { interrupted, runId, backendRun } = run;
   const say = (text = "") => io.stdout.write(`${text}\n`);
   let runTasks: Parameters<typeof deleteRunTasks>[1] = [];
   let runThreads: Parameters<typeof deleteRunThreads>[1] = [];
   if (interrupted && interrupted.backend !== engine.label) {
     throw new UsageError(
-      `the fast-run marker ${path.relative(io.cwd, markerFile)} is for the stack's state in ${interrupted.backend}, and this command uses ${engine.label}: run it with the backend of the interrupted run to repair that stack (or delete the marker if that stack is gone)`,
+      `the fast-run file ${path.relative(io.cwd, fastRunFile)} is for the stack's state in ${interrupted.backend}, and this command uses ${engine.label}: run it with the backend of the interrupted run to repair that stack (or delete the file if that stack is gone)`,
     );
   }
   if (interrupted) {
@@ -128,8 +128,8 @@ export async function fastRunHooks(setup: FastRunSetup): Promise<ChangeHooks> {
     const report = await backendRun.guard({ fresh: false }, () =>
       repairInterruptedRun({
         stack,
-        marker: interrupted,
-        markerFile,
+        fastRun: interrupted,
+        fastRunFile,
         client: client(),
         localBackendDir: engine.localBackendDir,
       }),
@@ -139,23 +139,23 @@ export async function fastRunHooks(setup: FastRunSetup): Promise<ChangeHooks> {
     runTasks = report.foundTasks;
     runThreads = report.foundThreads;
   }
-  const marker = runId
-    ? markerFor({
+  const fastRun = runId
+    ? fastRunFileFor({
         project: SPRINT_PROJECT,
         stack: opts.stack,
         command: opts.command,
         runId,
         backend: engine.label,
-        adopt: readMarker(markerFile)?.adopt,
+        adopt: readFastRunFile(fastRunFile)?.adopt,
       })
     : undefined;
   return {
     beforeChange: async () => {
       // Another fast run started on this stack since this command began: leave it alone.
-      const current = readMarker(markerFile);
+      const current = readFastRunFile(fastRunFile);
       if (current && current.runId !== runId) throw new RunInProgressError(current);
-      if (marker) writeMarker(markerFile, marker);
-      if (marker) await backendRun.begin(marker);
+      if (fastRun) writeFastRunFile(fastRunFile, fastRun);
+      if (fastRun) await backendRun.begin(fastRun);
       if (opts.command === "destroy") await deleteRunThreads(client(), runThreads);
       // A destroy also deletes what the interrupted run created and never recorded; tasks the
       // state's tasks still depend on go after them.
@@ -174,8 +174,8 @@ export async function fastRunHooks(setup: FastRunSetup): Promise<ChangeHooks> {
         }
       }
       // The state now says all that was done: nothing left to repair.
-      if (marker) removeMarker(markerFile);
-      if (marker) await backendRun.end(marker.runId);
+      if (fastRun) removeFastRunFile(fastRunFile);
+      if (fastRun) await backendRun.end(fastRun.runId);
       // Those creates are done now: nothing in the state waits for them.
       if (run.afterKilledDefault > 0) await dropPendingOperations(stack);
     },

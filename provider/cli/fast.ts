@@ -6,7 +6,7 @@
  * fast run records itself in the backend while it runs (./fast-record.ts), and the next command
  * that finds the record, on any runner, repairs the stack before anything else (./recover.ts).
  *
- * This file: the mode's settings, and the marker file `./.pulumi/fast-runs/<stack>.json` of the
+ * This file: the mode's settings, and the fast-run file `./.pulumi/fast-runs/<stack>.json` of the
  * working directory, a mirror of the run that also carries the tasks a repair found for the
  * provider to adopt (the only record on a CLI whose backend has no stack tags).
  */
@@ -15,7 +15,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { z } from "zod";
-import { ADOPT_FILE_ENV, RUN_ID_ENV } from "../core/run-marker";
+import { ADOPT_FILE_ENV, RUN_ID_ENV } from "../core/run-tag";
 import { UsageError } from "./args";
 
 /**
@@ -28,14 +28,14 @@ export const FAST_ENV = "PULUMI_ACP_FAST";
 /** The engine's own switch: write the checkpoint only at the end of the operation. */
 export const SKIP_CHECKPOINTS_ENV = "PULUMI_SKIP_CHECKPOINTS";
 
-/** What a marker file records: enough to say what was interrupted, and to repair it. */
-export const FastRunMarker = z.object({
+/** What a fast-run file records: enough to say what was interrupted, and to repair it. */
+export const FastRunFile = z.object({
   /** The Pulumi project and stack. */
   project: z.string(),
   stack: z.string(),
   /** `up` or `destroy`. */
   command: z.string(),
-  /** Random 32 hex digits; the metadata marker of each task the run creates names it. */
+  /** Random 32 hex digits; the run tag of each task the run creates names it. */
   runId: z.string().regex(/^[0-9a-f]{32}$/),
   /** ISO 8601. */
   startedAt: z.string(),
@@ -47,8 +47,8 @@ export const FastRunMarker = z.object({
   /** Set by a repair: resource key → id of a task the killed run created, for the next up. */
   adopt: z.record(z.string(), z.string()).optional(),
 });
-/** See {@link FastRunMarker}. */
-export type FastRunMarker = z.infer<typeof FastRunMarker>;
+/** See {@link FastRunFile}. */
+export type FastRunFile = z.infer<typeof FastRunFile>;
 
 /**
  * Whether this command runs fast: `--fast`/`--no-fast`, else {@link FAST_ENV}, else yes. Fast is
@@ -65,8 +65,8 @@ export function fastWanted(flag: boolean | undefined, env: NodeJS.ProcessEnv): b
   );
 }
 
-/** The marker file of a stack, under `cwd`. */
-export function markerPath(cwd: string, stack: string): string {
+/** The fast-run file of a stack, under `cwd`. */
+export function fastRunFilePath(cwd: string, stack: string): string {
   return path.join(cwd, ".pulumi", "fast-runs", `${encodeURIComponent(stack)}.json`);
 }
 
@@ -75,10 +75,10 @@ export function newFastRunId(): string {
   return randomBytes(16).toString("hex");
 }
 
-/** The marker of a new (or continued) run of this process. */
-export function markerFor(
-  fields: Pick<FastRunMarker, "project" | "stack" | "command" | "runId" | "backend" | "adopt">,
-): FastRunMarker {
+/** The fast-run file's content for a new (or continued) run of this process. */
+export function fastRunFileFor(
+  fields: Pick<FastRunFile, "project" | "stack" | "command" | "runId" | "backend" | "adopt">,
+): FastRunFile {
   return {
     ...fields,
     startedAt: new Date().toISOString(),
@@ -87,16 +87,16 @@ export function markerFor(
   };
 }
 
-/** Writes the marker atomically (a kill mid-write leaves the old one or the new one). */
-export function writeMarker(file: string, marker: FastRunMarker): void {
+/** Writes the fast-run file atomically (a kill mid-write leaves the old one or the new one). */
+export function writeFastRunFile(file: string, fastRun: FastRunFile): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, `${JSON.stringify(FastRunMarker.parse(marker), null, 2)}\n`);
+  fs.writeFileSync(temp, `${JSON.stringify(FastRunFile.parse(fastRun), null, 2)}\n`);
   fs.renameSync(temp, file);
 }
 
-/** The stack's marker, or undefined when there is none. Throws when it cannot be read. */
-export function readMarker(file: string): FastRunMarker | undefined {
+/** The stack's fast-run file, or undefined when there is none. Throws when it cannot be read. */
+export function readFastRunFile(file: string): FastRunFile | undefined {
   let text: string;
   try {
     text = fs.readFileSync(file, "utf8");
@@ -110,7 +110,7 @@ export function readMarker(file: string): FastRunMarker | undefined {
   } catch {
     json = undefined;
   }
-  const parsed = FastRunMarker.safeParse(json);
+  const parsed = FastRunFile.safeParse(json);
   if (!parsed.success) {
     throw new Error(
       `the fast-run marker ${file} cannot be read (not a marker this version wrote): if no pulumi-acp command is running on this stack, delete it and run \`pulumi-acp refresh\``,
@@ -119,24 +119,24 @@ export function readMarker(file: string): FastRunMarker | undefined {
   return parsed.data;
 }
 
-/** Removes the marker: the run it records ended and the state says all it did. */
-export function removeMarker(file: string): void {
+/** Removes the fast-run file: the run it records ended and the state says all it did. */
+export function removeFastRunFile(file: string): void {
   fs.rmSync(file, { force: true });
 }
 
 /**
  * The engine environment of a run. `fast`: no intermediate checkpoints. `runId`: the provider
- * marks the tasks it creates with it, and adopts those the marker file lists.
+ * marks the tasks it creates with it, and adopts those the fast-run file lists.
  */
 export function fastEngineEnv(opts: {
   fast: boolean;
   runId?: string;
-  markerFile?: string;
+  fastRunFile?: string;
 }): Record<string, string> {
   const env: Record<string, string> = {};
   if (opts.fast) env[SKIP_CHECKPOINTS_ENV] = "true";
   if (opts.runId) env[RUN_ID_ENV] = opts.runId;
-  if (opts.runId && opts.markerFile) env[ADOPT_FILE_ENV] = opts.markerFile;
+  if (opts.runId && opts.fastRunFile) env[ADOPT_FILE_ENV] = opts.fastRunFile;
   return env;
 }
 

@@ -10,8 +10,8 @@
  * 5. refresh: tasks deleted by a killed destroy drop out, tasks a killed run updated show the
  *    server's values;
  * 6. find the tasks the killed run created that the state does not hold: on the server, by the
- *    run's metadata entry the provider wrote at create (../core/run-marker.ts), only those that
- *    name the killed run's id and this stack. The next `up` adopts them (the marker file lists
+ *    run's metadata entry the provider wrote at create (../core/run-tag.ts), only those that
+ *    name the killed run's id and this stack. The next `up` adopts them (the fast-run file lists
  *    them for the provider); `destroy` deletes them. Two of them for one resource (a create the
  *    client retried on a server without idempotency): the oldest is kept, the others deleted.
  *
@@ -25,9 +25,9 @@ import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { ConflictError, NotFoundError, type AcpClient, type Task, type Thread } from "../client";
 import { tokensRecovered, type Recovery } from "../core/kinds";
-import { parseRunMarker } from "../core/run-marker";
+import { parseRunTag } from "../core/run-tag";
 import { describeChanges } from "./engine";
-import { processAlive, SKIP_CHECKPOINTS_ENV, writeMarker, type FastRunMarker } from "./fast";
+import { processAlive, SKIP_CHECKPOINTS_ENV, writeFastRunFile, type FastRunFile } from "./fast";
 
 /** What a repair did, for the command's report and for tests. */
 export interface RepairReport {
@@ -52,9 +52,9 @@ export interface RepairReport {
 /** What the repair works on. */
 export interface RepairTarget {
   stack: Stack;
-  /** The stack's marker, as read; updated with the tasks found. */
-  marker: FastRunMarker;
-  markerFile: string;
+  /** The stack's fast-run file, as read; updated with the tasks found. */
+  fastRun: FastRunFile;
+  fastRunFile: string;
   client: AcpClient;
   /** The local file backend's directory, when the command keeps the state itself. */
   localBackendDir?: string;
@@ -63,9 +63,9 @@ export interface RepairTarget {
 /** A run that is still alive: it is never repaired under itself. */
 export class RunInProgressError extends Error {
   readonly code = "run_in_progress";
-  constructor(marker: FastRunMarker) {
+  constructor(fastRun: FastRunFile) {
     super(
-      `a pulumi-acp ${marker.command} of stack ${marker.stack} is still running (process ${marker.pid}, started ${marker.startedAt}): wait for it to finish, or stop it, then run this command again`,
+      `a pulumi-acp ${fastRun.command} of stack ${fastRun.stack} is still running (process ${fastRun.pid}, started ${fastRun.startedAt}): wait for it to finish, or stop it, then run this command again`,
     );
     this.name = "RunInProgressError";
   }
@@ -156,12 +156,12 @@ function push<T>(map: Map<string, T[]>, key: string, item: T): void {
 async function findRunObjects(
   target: RepairTarget,
 ): Promise<{ tasks: Map<string, Task[]>; threads: Map<string, Thread[]> }> {
-  const { marker } = target;
+  const { fastRun } = target;
   const inState = await idsInState(target.stack);
   const ours = (metadata: unknown) => {
-    const mark = parseRunMarker(metadata);
-    const prefix = `${marker.project}/${marker.stack}/`;
-    return mark && mark.runId === marker.runId && mark.key.startsWith(prefix) ? mark.key : "";
+    const mark = parseRunTag(metadata);
+    const prefix = `${fastRun.project}/${fastRun.stack}/`;
+    return mark && mark.runId === fastRun.runId && mark.key.startsWith(prefix) ? mark.key : "";
   };
   const tasks = new Map<string, Task[]>();
   const linked = new Set<string>();
@@ -231,13 +231,13 @@ export async function deleteRunTasks(client: AcpClient, tasks: Task[]): Promise<
 }
 
 /**
- * Repairs the stack after the run its marker records (see the file's comment). The marker file
+ * Repairs the stack after the run its fast-run file records (see the file's comment). The fast-run file
  * is rewritten with the tasks found; the caller removes it once an `up` or `destroy` succeeds.
  */
 export async function repairInterruptedRun(target: RepairTarget): Promise<RepairReport> {
-  const { stack, marker } = target;
-  if (marker.host === os.hostname() && processAlive(marker.pid)) {
-    throw new RunInProgressError(marker);
+  const { stack, fastRun } = target;
+  if (fastRun.host === os.hostname() && processAlive(fastRun.pid)) {
+    throw new RunInProgressError(fastRun);
   }
   const attrsRemoved = target.localBackendDir
     ? removeEmptyCheckpointAttrs(target.localBackendDir)
@@ -275,7 +275,7 @@ export async function repairInterruptedRun(target: RepairTarget): Promise<Repair
     ...threads.extra.map((t) => t.id as string),
     ...tasks.extra.map((t) => t.id as string).filter((id) => !left.has(id)),
   ];
-  writeMarker(target.markerFile, { ...marker, adopt: found });
+  writeFastRunFile(target.fastRunFile, { ...fastRun, adopt: found });
   return {
     attrsRemoved,
     lockReleased,

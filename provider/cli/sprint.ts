@@ -15,7 +15,7 @@ import { apiTarget, type ApiTarget } from "./api-target";
 import { engineEnv } from "./backend";
 import { blank, SPRINT_PROJECT, type CommandIo } from "./command-io";
 import { describeChanges, ensurePulumi, localPulumiCommand, providerNodePath } from "./engine";
-import { fastWanted, markerPath } from "./fast";
+import { fastWanted, fastRunFilePath } from "./fast";
 import { Progress } from "./progress";
 import { fastRunHooks, fastRunOf, type ChangeHooks } from "./fast-run";
 import { whileInterruptible } from "./interrupt";
@@ -113,7 +113,7 @@ export async function runSprintCommand(opts: SprintOptions, io: CommandIo): Prom
   const { sprintFile, sprint } = loadSprint(opts, io);
 
   const applies = opts.command === "up" || opts.command === "destroy";
-  const markerFile = markerPath(io.cwd, opts.stack);
+  const fastRunFile = fastRunFilePath(io.cwd, opts.stack);
 
   const binDir = ensurePulumi();
   const api = await apiTarget({
@@ -129,7 +129,7 @@ export async function runSprintCommand(opts: SprintOptions, io: CommandIo): Prom
     // on under its id (see recover.ts); one still alive holds the stack (state-lock.ts).
     const run = await fastRunOf(stack, opts, io, engine, {
       fast: applies && fastWanted(opts.fast, io.env),
-      markerFile,
+      fastRunFile,
     });
     const { fast, afterKilledDefault } = run;
 
@@ -150,7 +150,7 @@ export async function runSprintCommand(opts: SprintOptions, io: CommandIo): Prom
       opts,
       io,
       run,
-      markerFile,
+      fastRunFile,
       backend: engine,
       client: () => new AcpClient({ baseUrl: api.baseUrl, token: api.token }),
     });

@@ -17,6 +17,7 @@ export {
 } from "./config";
 export { type RequestOptions, MAX_RESPONSE_BYTES } from "./core";
 export * from "./errors";
+export { errorFromResponse, type ResponseHeaders } from "./error-factory";
 export {
   backoffDelay,
   parseRetryAfter,

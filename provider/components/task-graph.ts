@@ -92,32 +92,7 @@ export class TaskGraph extends pulumi.ComponentResource {
     validateWork(name, args);
     super("acp:index:TaskGraph", name, {}, opts);
 
-    const defaults = args.defaults ?? {};
-    const tasks: Record<string, Task> = {};
-    const threads: Record<string, TaskThread> = {};
-    const build = (key: string): Task => {
-      const existing = tasks[key];
-      if (existing) return existing;
-      const { dependsOn, thread, ...own } = args.tasks[key];
-      // Dependencies first: their ids are this task's inputs. The graph has no cycle.
-      const deps = (dependsOn ?? []).map(build);
-      const taskArgs: TaskArgs = {
-        ...withoutUndefined(defaults),
-        ...withoutUndefined(own),
-      } as TaskArgs;
-      if (dependsOn !== undefined) taskArgs.dependencyIds = deps.map((d) => d.id);
-      const task = this.declareTask(`${name}-${key}`, taskArgs, { parent: this });
-      tasks[key] = task;
-      if (thread) {
-        threads[key] = this.declareThread(
-          `${name}-${key}-thread`,
-          { ...thread, taskId: task.id },
-          { parent: this, dependsOn: [task] },
-        );
-      }
-      return task;
-    };
-    for (const key of Object.keys(args.tasks)) build(key);
+    const { tasks, threads } = this.declareTasks(name, args);
 
     const after = (dependsOn: string[] | undefined): pulumi.CustomResourceOptions => ({
       parent: this,
@@ -144,26 +119,7 @@ export class TaskGraph extends pulumi.ComponentResource {
     this.threadIds = idsByKey(threads);
     this.projectThreadIds = idsByKey(projectThreads);
     this.runIds = idsByKey(runs);
-    const titles = pulumi.all(
-      Object.fromEntries(Object.keys(args.tasks).map((k) => [k, args.tasks[k].title])),
-    );
-    const work = pulumi.all({ threads: titlesOf(args.threads), runs: titlesOf(args.runs) });
-    this.mermaid = pulumi
-      .all([titles, work])
-      .apply(([t, w]) =>
-        toMermaid(
-          Object.fromEntries(
-            Object.keys(args.tasks).map((k) => [
-              k,
-              { title: t[k] as string, dependsOn: args.tasks[k].dependsOn },
-            ]),
-          ),
-          [
-            ...mermaidWork("thread", w.threads, args.threads),
-            ...mermaidWork("run", w.runs, args.runs),
-          ],
-        ),
-      );
+    this.mermaid = graphMermaid(args);
     this.registerOutputs({
       taskIds: this.taskIds,
       threadIds: this.threadIds,
@@ -171,6 +127,40 @@ export class TaskGraph extends pulumi.ComponentResource {
       runIds: this.runIds,
       mermaid: this.mermaid,
     });
+  }
+
+  /** Declares the graph's tasks, each after its dependencies, and the threads of those with a `thread`. */
+  private declareTasks(
+    name: string,
+    args: TaskGraphArgs,
+  ): { tasks: Record<string, Task>; threads: Record<string, TaskThread> } {
+    const defaults = args.defaults ?? {};
+    const tasks: Record<string, Task> = {};
+    const threads: Record<string, TaskThread> = {};
+    const build = (key: string): Task => {
+      const existing = tasks[key];
+      if (existing) return existing;
+      const { dependsOn, thread, ...own } = args.tasks[key];
+      // Dependencies first: their ids are this task's inputs. The graph has no cycle.
+      const deps = (dependsOn ?? []).map(build);
+      const taskArgs: TaskArgs = {
+        ...withoutUndefined(defaults),
+        ...withoutUndefined(own),
+      } as TaskArgs;
+      if (dependsOn !== undefined) taskArgs.dependencyIds = deps.map((d) => d.id);
+      const task = this.declareTask(`${name}-${key}`, taskArgs, { parent: this });
+      tasks[key] = task;
+      if (thread) {
+        threads[key] = this.declareThread(
+          `${name}-${key}-thread`,
+          { ...thread, taskId: task.id },
+          { parent: this, dependsOn: [task] },
+        );
+      }
+      return task;
+    };
+    for (const key of Object.keys(args.tasks)) build(key);
+    return { tasks, threads };
   }
 
   /**
@@ -207,6 +197,30 @@ export class TaskGraph extends pulumi.ComponentResource {
   ): AgentRun {
     return new AgentRun(name, args, opts);
   }
+}
+
+/** The graph as a Mermaid flowchart, once every title is known. */
+function graphMermaid(args: TaskGraphArgs): pulumi.Output<string> {
+  const titles = pulumi.all(
+    Object.fromEntries(Object.keys(args.tasks).map((k) => [k, args.tasks[k].title])),
+  );
+  const work = pulumi.all({ threads: titlesOf(args.threads), runs: titlesOf(args.runs) });
+  return pulumi
+    .all([titles, work])
+    .apply(([t, w]) =>
+      toMermaid(
+        Object.fromEntries(
+          Object.keys(args.tasks).map((k) => [
+            k,
+            { title: t[k] as string, dependsOn: args.tasks[k].dependsOn },
+          ]),
+        ),
+        [
+          ...mermaidWork("thread", w.threads, args.threads),
+          ...mermaidWork("run", w.runs, args.runs),
+        ],
+      ),
+    );
 }
 
 /** The titles of a graph's `threads` or `runs` by key (the key where a title is not set). */

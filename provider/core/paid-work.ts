@@ -3,7 +3,7 @@
  * run. There is no route that lists them, so when a request's answer is lost after the API may
  * have acted (a dropped connection, a timeout, a 5xx), the provider cannot find out whether the
  * agent ran. It does not send the request again on its own (a run thread, which it can find
- * again by its pending marker, is retried: see run-marker.ts); it fails, saying so. The next
+ * again by its pending mark, is retried: see run-tag.ts); it fails, saying so. The next
  * `pulumi up` sends the request again with the same Idempotency-Key, so an API that replays keys
  * answers it with the work already done.
  */

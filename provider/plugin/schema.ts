@@ -108,25 +108,8 @@ export function packageSchema(version: string) {
       const kind = RESOURCE_KINDS[k];
       return [k, resourceSpec(kind.fields, kind.inputs, kind.api, types)];
     }),
-  ) as Record<ProviderKind, ReturnType<typeof resourceSpec>>;
-  const { task, taskThread: thread, thread: standaloneThread, agentRun: run } = specs;
+  ) as KindSpecs;
   const config = configSpec();
-  const taskProps = (omit: string[]) =>
-    Object.fromEntries(Object.entries(task.inputProperties).filter(([k]) => !omit.includes(k)));
-  const threadSettings = Object.fromEntries(
-    Object.keys(ThreadSettings.shape).map((k) => [k, thread.inputProperties[k]]),
-  );
-  /** An output of ids by key. */
-  const idsByKey = (description: string): PropertySpec => ({
-    type: "object",
-    additionalProperties: { type: "string" },
-    description,
-  });
-  const dependsOn: PropertySpec = {
-    type: "array",
-    items: { type: "string" },
-    description: "Keys of the graph's tasks to create first.",
-  };
   return {
     name: "acp",
     displayName: "ACP",
@@ -136,49 +119,7 @@ export function packageSchema(version: string) {
     license: "Apache-2.0",
     config: { variables: config },
     provider: { description: "The ACP provider: one API account.", inputProperties: config },
-    types: {
-      ...types.types,
-      "acp:index:TaskGraphThread": {
-        type: "object",
-        description:
-          "The thread a TaskGraph starts or runs for one task: TaskThread inputs but taskId.",
-        properties: threadSettings,
-        required: ["mode"],
-      },
-      "acp:index:TaskGraphTask": {
-        type: "object",
-        description: "One task of a TaskGraph: Task inputs, with dependencies named by key.",
-        properties: {
-          ...taskProps(["dependencyIds"]),
-          dependsOn: {
-            type: "array",
-            items: { type: "string" },
-            description: "Keys (in the same graph) of the tasks that must be done first.",
-          },
-          thread: {
-            ...typeRef("TaskGraphThread"),
-            description: "A thread to start or run for the task.",
-          },
-        },
-        required: ["title"],
-      },
-      "acp:index:TaskGraphProjectThread": {
-        type: "object",
-        description: "A thread of a TaskGraph outside any task: a Thread's inputs, and dependsOn.",
-        properties: { ...standaloneThread.inputProperties, dependsOn },
-      },
-      "acp:index:TaskGraphRun": {
-        type: "object",
-        description: "An agent run of a TaskGraph: an AgentRun's inputs, and dependsOn.",
-        properties: { ...run.inputProperties, dependsOn },
-        required: ["serverId"],
-      },
-      "acp:index:TaskGraphDefaults": {
-        type: "object",
-        description: "Task inputs applied to every task of the graph that does not set them.",
-        properties: taskProps(["title", "dependencyIds", "adoptExistingId"]),
-      },
-    },
+    types: { ...types.types, ...taskGraphTypes(specs) },
     resources: {
       ...Object.fromEntries(
         PROVIDER_KINDS.map((k) => [
@@ -186,42 +127,113 @@ export function packageSchema(version: string) {
           { description: kindDescription(RESOURCE_KINDS[k]), ...specs[k] },
         ]),
       ),
-      [TYPE_TOKENS.taskGraph]: {
-        isComponent: true,
-        description:
-          "A set of tasks declared by key, with their dependencies and threads: one Task per key (<name>-<key>) and a TaskThread (<name>-<key>-thread) for each task with a thread; a Thread (<name>-thread-<key>) per threads entry and an AgentRun (<name>-run-<key>) per runs entry.",
-        inputProperties: {
-          tasks: {
-            type: "object",
-            additionalProperties: typeRef("TaskGraphTask"),
-            description: "The tasks by key.",
-          },
-          defaults: {
-            ...typeRef("TaskGraphDefaults"),
-            description: "Inputs applied to every task that does not set them.",
-          },
-          threads: {
-            type: "object",
-            additionalProperties: typeRef("TaskGraphProjectThread"),
-            description: "Threads outside any task, by key: <name>-thread-<key>.",
-          },
-          runs: {
-            type: "object",
-            additionalProperties: typeRef("TaskGraphRun"),
-            description: "Agent runs, by key: <name>-run-<key>.",
-          },
+      [TYPE_TOKENS.taskGraph]: taskGraphSpec(),
+    },
+  };
+}
+
+/** The schema of each resource kind, by kind. */
+type KindSpecs = Record<ProviderKind, ReturnType<typeof resourceSpec>>;
+
+/** The object types of the TaskGraph's inputs, built from the kinds' input properties. */
+function taskGraphTypes(specs: KindSpecs) {
+  const { task, taskThread: thread, thread: standaloneThread, agentRun: run } = specs;
+  const taskProps = (omit: string[]) =>
+    Object.fromEntries(Object.entries(task.inputProperties).filter(([k]) => !omit.includes(k)));
+  const threadSettings = Object.fromEntries(
+    Object.keys(ThreadSettings.shape).map((k) => [k, thread.inputProperties[k]]),
+  );
+  const dependsOn: PropertySpec = {
+    type: "array",
+    items: { type: "string" },
+    description: "Keys of the graph's tasks to create first.",
+  };
+  return {
+    "acp:index:TaskGraphThread": {
+      type: "object",
+      description:
+        "The thread a TaskGraph starts or runs for one task: TaskThread inputs but taskId.",
+      properties: threadSettings,
+      required: ["mode"],
+    },
+    "acp:index:TaskGraphTask": {
+      type: "object",
+      description: "One task of a TaskGraph: Task inputs, with dependencies named by key.",
+      properties: {
+        ...taskProps(["dependencyIds"]),
+        dependsOn: {
+          type: "array",
+          items: { type: "string" },
+          description: "Keys (in the same graph) of the tasks that must be done first.",
         },
-        requiredInputs: ["tasks"],
-        properties: {
-          taskIds: idsByKey("The tasks' ids by key."),
-          threadIds: idsByKey("The threads' ids by task key."),
-          projectThreadIds: idsByKey("The project threads' ids by key (threads)."),
-          runIds: idsByKey("The agent runs' ids by key (runs)."),
-          mermaid: { type: "string", description: "The graph as a Mermaid flowchart." },
+        thread: {
+          ...typeRef("TaskGraphThread"),
+          description: "A thread to start or run for the task.",
         },
-        required: ["taskIds", "threadIds", "projectThreadIds", "runIds", "mermaid"],
+      },
+      required: ["title"],
+    },
+    "acp:index:TaskGraphProjectThread": {
+      type: "object",
+      description: "A thread of a TaskGraph outside any task: a Thread's inputs, and dependsOn.",
+      properties: { ...standaloneThread.inputProperties, dependsOn },
+    },
+    "acp:index:TaskGraphRun": {
+      type: "object",
+      description: "An agent run of a TaskGraph: an AgentRun's inputs, and dependsOn.",
+      properties: { ...run.inputProperties, dependsOn },
+      required: ["serverId"],
+    },
+    "acp:index:TaskGraphDefaults": {
+      type: "object",
+      description: "Task inputs applied to every task of the graph that does not set them.",
+      properties: taskProps(["title", "dependencyIds", "adoptExistingId"]),
+    },
+  };
+}
+
+/** The TaskGraph component's resource spec: its inputs and its outputs of ids by key. */
+function taskGraphSpec() {
+  /** An output of ids by key. */
+  const idsByKey = (description: string): PropertySpec => ({
+    type: "object",
+    additionalProperties: { type: "string" },
+    description,
+  });
+  return {
+    isComponent: true,
+    description:
+      "A set of tasks declared by key, with their dependencies and threads: one Task per key (<name>-<key>) and a TaskThread (<name>-<key>-thread) for each task with a thread; a Thread (<name>-thread-<key>) per threads entry and an AgentRun (<name>-run-<key>) per runs entry.",
+    inputProperties: {
+      tasks: {
+        type: "object",
+        additionalProperties: typeRef("TaskGraphTask"),
+        description: "The tasks by key.",
+      },
+      defaults: {
+        ...typeRef("TaskGraphDefaults"),
+        description: "Inputs applied to every task that does not set them.",
+      },
+      threads: {
+        type: "object",
+        additionalProperties: typeRef("TaskGraphProjectThread"),
+        description: "Threads outside any task, by key: <name>-thread-<key>.",
+      },
+      runs: {
+        type: "object",
+        additionalProperties: typeRef("TaskGraphRun"),
+        description: "Agent runs, by key: <name>-run-<key>.",
       },
     },
+    requiredInputs: ["tasks"],
+    properties: {
+      taskIds: idsByKey("The tasks' ids by key."),
+      threadIds: idsByKey("The threads' ids by task key."),
+      projectThreadIds: idsByKey("The project threads' ids by key (threads)."),
+      runIds: idsByKey("The agent runs' ids by key (runs)."),
+      mermaid: { type: "string", description: "The graph as a Mermaid flowchart." },
+    },
+    required: ["taskIds", "threadIds", "projectThreadIds", "runIds", "mermaid"],
   };
 }
 

@@ -1,4 +1,4 @@
-/** The fast mode's settings and its marker file, without the engine. */
+/** The fast mode's settings and its fast-run file, without the engine. */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -7,12 +7,12 @@ import {
   FAST_ENV,
   fastEngineEnv,
   fastWanted,
-  markerFor,
-  markerPath,
+  fastRunFileFor,
+  fastRunFilePath,
   newFastRunId,
-  readMarker,
-  removeMarker,
-  writeMarker,
+  readFastRunFile,
+  removeFastRunFile,
+  writeFastRunFile,
 } from "../../provider/cli/fast";
 import { removeEmptyCheckpointAttrs } from "../../provider/cli/recover";
 
@@ -45,13 +45,13 @@ describe("--fast, --no-fast and PULUMI_ACP_FAST", () => {
 
   it("gives the engine no intermediate checkpoints, and the provider the run id and marker", () => {
     expect(fastEngineEnv({ fast: false })).toEqual({});
-    expect(fastEngineEnv({ fast: true, runId: "r", markerFile: "/m.json" })).toEqual({
+    expect(fastEngineEnv({ fast: true, runId: "r", fastRunFile: "/m.json" })).toEqual({
       PULUMI_SKIP_CHECKPOINTS: "true",
       PULUMI_ACP_RUN_ID: "r",
       PULUMI_ACP_ADOPT_FILE: "/m.json",
     });
     // A default-mode run that continues an interrupted fast one keeps its checkpoints.
-    expect(fastEngineEnv({ fast: false, runId: "r", markerFile: "/m.json" })).toEqual({
+    expect(fastEngineEnv({ fast: false, runId: "r", fastRunFile: "/m.json" })).toEqual({
       PULUMI_ACP_RUN_ID: "r",
       PULUMI_ACP_ADOPT_FILE: "/m.json",
     });
@@ -64,32 +64,32 @@ describe("the fast-run marker file", () => {
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it("records the stack, the run and the time, and goes away when removed", () => {
-    const file = markerPath(dir, "org/prod");
+    const file = fastRunFilePath(dir, "org/prod");
     expect(file).toBe(path.join(dir, ".pulumi", "fast-runs", "org%2Fprod.json"));
-    expect(readMarker(file)).toBeUndefined();
+    expect(readFastRunFile(file)).toBeUndefined();
     const runId = newFastRunId();
     expect(runId).toMatch(/^[0-9a-f]{32}$/);
     expect(newFastRunId()).not.toBe(runId);
-    const marker = markerFor({
+    const fastRun = fastRunFileFor({
       project: "pulumi-acp-sprint",
       stack: "org/prod",
       command: "up",
       runId,
       backend: "local state in .pulumi/state",
     });
-    writeMarker(file, marker);
-    expect(readMarker(file)).toEqual(marker);
-    expect(marker.pid).toBe(process.pid);
-    expect(Date.parse(marker.startedAt)).not.toBeNaN();
-    removeMarker(file);
+    writeFastRunFile(file, fastRun);
+    expect(readFastRunFile(file)).toEqual(fastRun);
+    expect(fastRun.pid).toBe(process.pid);
+    expect(Date.parse(fastRun.startedAt)).not.toBeNaN();
+    removeFastRunFile(file);
     expect(fs.existsSync(file)).toBe(false);
   });
 
   it("refuses a file it did not write, saying what to do", () => {
-    const file = markerPath(dir, "dev");
+    const file = fastRunFilePath(dir, "dev");
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, "{ not json");
-    expect(() => readMarker(file)).toThrow(
+    expect(() => readFastRunFile(file)).toThrow(
       /the fast-run marker .*dev\.json cannot be read .*delete it and run `pulumi-acp refresh`/,
     );
   });

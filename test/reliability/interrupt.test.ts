@@ -167,14 +167,14 @@ describe("a fast run (--fast) interrupted at a known point, then one pulumi-acp 
         url,
         ...more,
       ];
-      const markerFile = path.join(dir, ".pulumi", "fast-runs", "dev.json");
+      const fastRunFile = path.join(dir, ".pulumi", "fast-runs", "dev.json");
       try {
         if (command === "destroy") {
           const first = await runPulumiAcp(args("up", "--fast"), { cwd: dir, env });
           expect(first.stderr).not.toContain("error");
           expect(first.code).toBe(0);
           expect(emulator.snapshot().tasks).toHaveLength(total);
-          expect(fs.existsSync(markerFile)).toBe(false);
+          expect(fs.existsSync(fastRunFile)).toBe(false);
         }
         // The known point: the emulator answers 70 requests to /v1/tasks, then holds back every
         // later one, unanswered and not acted on, until the test lets them go.
@@ -184,7 +184,7 @@ describe("a fast run (--fast) interrupted at a known point, then one pulumi-acp 
         expect(await waitFor(() => emulator.stats().faultsInjected.held > 0, 300_000, 100)).toBe(
           true,
         );
-        expect(fs.existsSync(markerFile)).toBe(true);
+        expect(fs.existsSync(fastRunFile)).toBe(true);
         const tree = descendantsOf(run.pid);
         // Ctrl-C in a terminal: SIGINT to the whole process group. kill -9 of the job: SIGKILL.
         process.kill(-run.pid, signal);
@@ -209,7 +209,7 @@ describe("a fast run (--fast) interrupted at a known point, then one pulumi-acp 
         if (signal === "SIGKILL") expect(actedOn).toBe(ANSWERED_BEFORE_KILL + held);
         expect(actedOn).toBeGreaterThan(ANSWERED_BEFORE_KILL);
         expect(actedOn).toBeLessThan(total);
-        expect(fs.existsSync(markerFile)).toBe(true);
+        expect(fs.existsSync(fastRunFile)).toBe(true);
 
         emulator.resetStats();
         const recovery = await runPulumiAcp(args("up"), {
@@ -257,7 +257,7 @@ describe("a fast run (--fast) interrupted at a known point, then one pulumi-acp 
         expect(recovery.stdout.includes("repaired: released the interrupted engine's lock")).toBe(
           signal === "SIGKILL",
         );
-        expect(fs.existsSync(markerFile)).toBe(false);
+        expect(fs.existsSync(fastRunFile)).toBe(false);
         // The user's metadata is as declared: the run marker lives on the server only.
         const state = JSON.parse(
           fs.readFileSync(

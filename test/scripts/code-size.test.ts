@@ -9,14 +9,7 @@ import * as path from "node:path";
 import { oversized } from "../../scripts/code-size";
 
 /** What is still over the limits: to shrink, never to grow. */
-const NOT_YET_SPLIT = [
-  "provider/cli/doctor/rule-checks.ts: file",
-  "provider/client/core.ts: file",
-  "provider/client/core.ts: function send",
-  "provider/client/errors.ts: file",
-  "provider/components/task-graph.ts: function (anonymous)",
-  "provider/plugin/schema.ts: function packageSchema",
-];
+const NOT_YET_SPLIT: string[] = [];
 
 const ROOT = path.join(__dirname, "..", "..");
 

@@ -1,7 +1,7 @@
-import { Agent, type Dispatcher } from "undici";
+import { AcpCore, sleep } from "../../client/core";
+import { AcpAbortError, ResponseValidationError } from "../../client/errors";
 import { parseRetryAfter } from "../../client/retry";
-import { ROUTES, routePath, type RouteName } from "../../client/schemas";
-import { VERSION } from "../../client/version";
+import type { RouteName } from "../../client/schemas";
 
 /** One request the doctor made and what came back: what a check judges. */
 export interface Exchange {
@@ -59,30 +59,34 @@ function firstHeader(value: string | string[] | undefined): string | undefined {
 }
 
 /**
- * A session of raw calls to the API. Unlike AcpClient it keeps every status, header and body as
- * the API gave them, because the doctor judges exactly what the client would refuse or repair.
- * It retries only a 429 (after its Retry-After, so that a busy API does not fail the checks) and
- * records every exchange, 429s included, for the latency and Retry-After checks.
+ * A session of raw calls to the API, through the client's core (its headers, path building and
+ * redaction). Unlike AcpClient it keeps every status, header and body as the API gave them,
+ * because the doctor judges exactly what the client would refuse or repair. It retries only a
+ * 429 (after its Retry-After, so that a busy API does not fail the checks) and records every
+ * exchange, 429s included, for the latency and Retry-After checks.
  */
 export class ApiSession {
   /** Every exchange, in order. */
   readonly exchanges: Exchange[] = [];
-  private readonly dispatcher = new Agent({ connections: 4, keepAliveTimeout: 5_000 });
-  private readonly origin: string;
-  private readonly pathPrefix: string;
-  // Non-enumerable: never in a JSON dump or an inspect of the session.
-  declare private readonly token: string;
+  private readonly core: AcpCore;
 
   constructor(
     baseUrl: string,
     token: string,
-    private readonly timeoutMs: number,
+    timeoutMs: number,
     private readonly signal: AbortSignal,
   ) {
-    const url = new URL(baseUrl);
-    this.origin = url.origin;
-    this.pathPrefix = url.pathname === "/" ? "" : url.pathname;
-    Object.defineProperty(this, "token", { value: token, enumerable: false });
+    // Every setting the environment could give is given here, so that nothing is read from this
+    // process's environment: the doctor's settings come from its own (already checked, so http
+    // to a remote host was allowed or refused there). The session retries only 429s, itself.
+    this.core = new AcpCore({
+      baseUrl,
+      token,
+      timeoutMs,
+      maxRetries: 0,
+      allowInsecureHttp: true,
+      connections: 4,
+    });
   }
 
   /** Calls one route of ROUTES; a 429 is waited out and retried a few times. */
@@ -91,54 +95,50 @@ export class ApiSession {
       const exchange = await this.once(route, options);
       if (exchange.status !== 429 || attempt >= RATE_LIMIT_ATTEMPTS) return exchange;
       const retryAfter = parseRetryAfter(exchange.headers["retry-after"]);
-      await this.wait(Math.min(retryAfter ?? RATE_LIMIT_FALLBACK_WAIT_MS, MAX_RATE_LIMIT_WAIT_MS));
+      try {
+        await sleep(
+          Math.min(retryAfter ?? RATE_LIMIT_FALLBACK_WAIT_MS, MAX_RATE_LIMIT_WAIT_MS),
+          this.signal,
+        );
+      } catch {
+        throw new InterruptedError();
+      }
     }
   }
 
   /** Closes the session's connections. */
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    await this.core.close();
   }
 
   private async once(route: RouteName, options: CallOptions): Promise<Exchange> {
     if (this.signal.aborted) throw new InterruptedError();
-    const { method } = ROUTES[route];
-    let path = routePath(route, options.params);
-    const query = new URLSearchParams();
-    for (const [key, value] of Object.entries(options.query ?? {})) {
-      if (value !== undefined) query.set(key, String(value));
-    }
-    if (query.size > 0) path += `?${query.toString()}`;
-    const token = options.auth === "invalid" ? INVALID_TOKEN : this.token;
-    const headers: Record<string, string> = {
-      accept: "application/json",
-      "user-agent": `pulumi-acp/${VERSION} doctor`,
-      authorization: `Bearer ${token}`,
-      ...options.headers,
-    };
-    const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-    if (payload !== undefined) headers["content-type"] = "application/json";
     const started = performance.now();
-    let res: Dispatcher.ResponseData;
-    let text: string;
+    let result;
     try {
-      res = await this.dispatcher.request({
-        origin: this.origin,
-        path: `${this.pathPrefix}${path}`,
-        method: method as Dispatcher.HttpMethod,
-        headers,
-        body: payload,
+      result = await this.core.rawRequest({
+        route,
+        pathParams: options.params,
+        query: options.query,
+        body: options.body,
+        headers: options.headers,
+        token: options.auth === "invalid" ? INVALID_TOKEN : undefined,
+        agent: "doctor",
         signal: this.signal,
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
       });
-      text = await res.body.text();
     } catch (error) {
-      if (this.signal.aborted) throw new InterruptedError();
-      const code = (error as { code?: string }).code ?? (error as Error).name;
-      throw new UnreachableError(`${method} ${path}: no answer from ${this.origin} (${code})`);
+      if (this.signal.aborted || AcpAbortError.isInstance(error)) throw new InterruptedError();
+      if (ResponseValidationError.isInstance(error)) throw new UnreachableError(error.message);
+      throw error;
+    }
+    const { method, path } = result;
+    if (result.kind === "network") {
+      throw new UnreachableError(
+        `${method} ${path}: no answer from ${new URL(this.core.baseUrl).origin} (${result.code})`,
+      );
     }
     const ms = Math.round((performance.now() - started) * 10) / 10;
+    const text = result.text;
     let json: unknown;
     try {
       json = text === "" ? undefined : (JSON.parse(text) as unknown);
@@ -149,9 +149,9 @@ export class ApiSession {
       route,
       method,
       path,
-      status: res.statusCode,
+      status: result.status,
       headers: Object.fromEntries(
-        Object.entries(res.headers).map(([k, v]) => [k.toLowerCase(), firstHeader(v)]),
+        Object.entries(result.headers).map(([k, v]) => [k.toLowerCase(), firstHeader(v)]),
       ),
       json,
       hasBody: text !== "",
@@ -160,20 +160,5 @@ export class ApiSession {
     };
     this.exchanges.push(exchange);
     return exchange;
-  }
-
-  private wait(ms: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.signal.aborted) return reject(new InterruptedError());
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(new InterruptedError());
-      };
-      const timer = setTimeout(() => {
-        this.signal.removeEventListener("abort", onAbort);
-        resolve();
-      }, ms);
-      this.signal.addEventListener("abort", onAbort, { once: true });
-    });
   }
 }

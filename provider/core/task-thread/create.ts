@@ -19,11 +19,11 @@ import { threadExists } from "../lookup";
 import { waitReporter } from "../progress";
 import {
   hasPendingWork,
-  markedMetadata,
-  pendingWorkMarker,
+  taggedMetadata,
+  pendingMark,
   PENDING_WORK_KEY,
   withoutPendingWork,
-} from "../run-marker";
+} from "../run-tag";
 import { acpClient } from "../settings";
 import type { CreateResult } from "../types";
 import { DEFAULT_POLL_INTERVAL_SECONDS, DEFAULT_WAIT_TIMEOUT_SECONDS } from "./fields";
@@ -35,9 +35,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** The request fields start-thread and run-thread share. */
 type ThreadRequest = ReturnType<typeof threadRequest>;
 
-/** The fields of the request, with a fast run's marker in the metadata. */
+/** The fields of the request, with a fast run's tag in the metadata. */
 function threadRequest(inputs: TaskThreadProviderInputs, resourceKey: string | undefined) {
-  const metadata = markedMetadata(inputs.metadata, resourceKey);
+  const metadata = taggedMetadata(inputs.metadata, resourceKey);
   return {
     ...(inputs.agentId !== undefined ? { agentId: inputs.agentId } : {}),
     ...(inputs.environmentId !== undefined ? { environmentId: inputs.environmentId } : {}),
@@ -106,7 +106,7 @@ async function startThread(
 
 /**
  * Run-thread: a new thread whose prompt the agent runs during the call. Paid work: found again
- * on the server by its pending marker, never run twice (see run-marker.ts).
+ * on the server by its pending mark, never run twice (see run-tag.ts).
  */
 async function runThread(
   inputs: TaskThreadProviderInputs,
@@ -118,11 +118,11 @@ async function runThread(
     ...common,
     ...(inputs.message !== undefined ? { message: inputs.message } : {}),
   };
-  // Without a resource key (a direct call of the core) there is no pending marker.
+  // Without a resource key (a direct call of the core) there is no pending mark.
   const pending =
     resourceKey === undefined
       ? undefined
-      : pendingWorkMarker(resourceKey, [
+      : pendingMark(resourceKey, [
           inputs.taskId,
           canonicalJson({ ...runBody, metadata: inputs.metadata ?? null }),
           canonicalJson((inputs as Record<string, unknown>).triggers ?? null),
@@ -157,7 +157,7 @@ async function runThread(
 
 /**
  * A run's thread as the resource records it: failed when the agent's run failed; its title set
- * and its pending marker removed.
+ * and its pending mark removed.
  */
 async function finishRun(
   inputs: TaskThreadProviderInputs,
@@ -196,7 +196,7 @@ async function finishRun(
       throw Object.assign(
         describeError(
           err,
-          `the agent ran in thread ${threadId} but ${finish.title !== undefined ? "its title could not be set" : "its pending marker could not be removed"}`,
+          `the agent ran in thread ${threadId} but ${finish.title !== undefined ? "its title could not be set" : "its pending mark could not be removed"}`,
         ),
         { id: threadId, properties: threadOutputs(thread, inputs, extra) },
       );
@@ -275,12 +275,12 @@ export function threadStartKey(
 }
 
 /**
- * A run thread of `taskId` that carries the pending marker `marker` and did not fail: paid work
- * of this resource whose create did not finish (see run-marker.ts), with the task as it is now.
+ * A run thread of `taskId` that carries the pending mark `mark` and did not fail: paid work
+ * of this resource whose create did not finish (see run-tag.ts), with the task as it is now.
  */
 export async function findPendingRun(
   taskId: string,
-  marker: string,
+  mark: string,
 ): Promise<{ thread: Thread; task: ApiTask } | undefined> {
   const client = acpClient();
   const task = await client.tasks.retrieve(taskId);
@@ -294,7 +294,7 @@ export async function findPendingRun(
       throw err;
     }
     if (
-      hasPendingWork(thread.metadata, marker) &&
+      hasPendingWork(thread.metadata, mark) &&
       thread.status !== "failed" &&
       thread.status !== "cancelled"
     )

@@ -2,7 +2,7 @@
 import type { Execution, Task as ApiTask, Thread } from "../../client";
 import { definedOnly } from "../compare";
 import { fieldsWhere, type FieldPolicy } from "../fields";
-import { withoutRunMarker } from "../run-marker";
+import { withoutProviderMetadata } from "../run-tag";
 import { TASK_THREAD_FIELDS } from "./fields";
 import type { TaskThreadProviderInputs } from "./inputs";
 
@@ -24,8 +24,8 @@ export function threadOutputs(
 ): Record<string, unknown> {
   const outs: Record<string, unknown> = { ...definedOnly(thread) };
   delete outs.id;
-  // A fast run's marker is the server's business only (see run-marker.ts).
-  if (outs.metadata !== undefined) outs.metadata = withoutRunMarker(outs.metadata);
+  // A fast run's tag is the server's business only (see run-tag.ts).
+  if (outs.metadata !== undefined) outs.metadata = withoutProviderMetadata(outs.metadata);
   // A renamed property (the thread's `task` is its prompt text; the resource's `taskId` is the
   // task's id) is recorded under the resource's name only.
   for (const [field, policy] of Object.entries(POLICIES)) {

@@ -13,7 +13,7 @@ import {
   reservedMetadataFailures,
   taskToAdopt,
   withoutPendingWork,
-} from "../run-marker";
+} from "../run-tag";
 import type {
   CheckResult,
   CreateResult,
@@ -143,7 +143,7 @@ export class TaskThreadProviderImpl implements ResourceCore<
     // An imported thread's mode is unknown (see diff): none is recorded.
     if (recorded.mode === undefined) delete outs.mode;
     keepCallResults(outs, recorded);
-    // outs hold the thread's metadata without a fast run's marker.
+    // outs hold the thread's metadata without a fast run's tag.
     return { id: threadId, props: outs, inputs: liveInputs(TASK_THREAD_FIELDS, inputs, outs) };
   }
 
@@ -154,7 +154,7 @@ export class TaskThreadProviderImpl implements ResourceCore<
   ): Promise<UpdateResult> {
     const patch = inPlaceChanges(TASK_THREAD_FIELDS, olds, news);
     const thread = await patchThread(id, patch, async (thread) => {
-      // A run whose create could not take its pending marker off (see create) loses it now.
+      // A run whose create could not take its pending mark off (see create) loses it now.
       const metadata = thread.metadata;
       if (metadata && typeof metadata === "object" && PENDING_WORK_KEY in metadata)
         return acpClient().threads.update(id, { metadata: withoutPendingWork(metadata) });

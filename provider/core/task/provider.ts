@@ -17,7 +17,7 @@ import { acpClient } from "../settings";
 import { firstDuplicate, UNKNOWN, withoutUnknowns } from "../compare";
 import { checkFailures, describeError } from "../errors";
 import { diffFields, fieldEqual, type FieldPolicy } from "../fields";
-import { markedMetadata, reservedMetadataFailures, taskToAdopt } from "../run-marker";
+import { taggedMetadata, reservedMetadataFailures, taskToAdopt } from "../run-tag";
 import type {
   CheckResult,
   CreateResult,
@@ -161,7 +161,7 @@ export class TaskProviderImpl implements ResourceCore<
         ? inputs.status
         : undefined;
     if (lateStatus) delete body.status;
-    const metadata = markedMetadata(body.metadata, resourceKey);
+    const metadata = taggedMetadata(body.metadata, resourceKey);
     if (metadata !== undefined) body.metadata = metadata;
     let task: ApiTask;
     try {

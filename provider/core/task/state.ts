@@ -5,7 +5,7 @@
 import { type Task as ApiTask, type TaskCreateParams } from "../../client";
 import { canonicalJson, definedOnly, stableKey } from "../compare";
 import { fieldsWhere } from "../fields";
-import { withoutRunMarker } from "../run-marker";
+import { withoutProviderMetadata } from "../run-tag";
 import { TASK_FIELDS, TASK_INPUT_FIELDS } from "./fields";
 import type { TaskProviderOutputs } from "./inputs";
 
@@ -31,8 +31,8 @@ export function taskOutputs(
   recorded: Record<string, unknown>,
 ): TaskProviderOutputs {
   const { id: _id, ...fields } = definedOnly(task);
-  // A fast run's marker is the server's business only (see run-marker.ts).
-  if (fields.metadata !== undefined) fields.metadata = withoutRunMarker(fields.metadata);
+  // A fast run's tag is the server's business only (see run-tag.ts).
+  if (fields.metadata !== undefined) fields.metadata = withoutProviderMetadata(fields.metadata);
   return { ...fields, managedFields, ...recordedOf(recorded) } as TaskProviderOutputs;
 }
 
@@ -45,7 +45,7 @@ export function liveInputs(
   const inputs: Record<string, unknown> = {};
   for (const field of managed) {
     const value = (task as Record<string, unknown>)[field];
-    if (value !== undefined && value !== null) inputs[field] = withoutRunMarker(value);
+    if (value !== undefined && value !== null) inputs[field] = withoutProviderMetadata(value);
   }
   inputs.title ??= task.title;
   return { ...inputs, ...recordedOf(olds) };

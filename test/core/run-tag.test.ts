@@ -1,5 +1,5 @@
 /**
- * The fast run's metadata marker: added to the create request only under a run id, never seen in
+ * The fast run's run tag: added to the create request only under a run id, never seen in
  * outputs, refreshed inputs or diffs, and the adoption of the tasks a repair found. The Task
  * provider is called directly against an emulator on loopback (no engine).
  */
@@ -11,48 +11,48 @@ import { createIdempotencyKey, TaskProviderImpl } from "../../provider/core/task
 import { TaskThreadProviderImpl } from "../../provider/core/task-thread/provider";
 import {
   ADOPT_FILE_ENV,
-  markedMetadata,
-  parseRunMarker,
+  taggedMetadata,
+  parseRunTag,
   RUN_ID_ENV,
-  RUN_MARKER_KEY,
+  RUN_TAG_KEY,
   taskToAdopt,
-  withoutRunMarker,
-} from "../../provider/core/run-marker";
+  withoutProviderMetadata,
+} from "../../provider/core/run-tag";
 
 const RUN = "0123456789abcdef0123456789abcdef";
 const KEY = "pulumi-acp-sprint/dev/sprint-api";
 
-describe("the run marker's value", () => {
+describe("the run tag's value", () => {
   it("is added to the create request's metadata only when a run id and a resource key are set", () => {
     const user = { team: "core", n: 1 };
-    expect(markedMetadata(user, KEY, {})).toBe(user);
-    expect(markedMetadata(user, undefined, { [RUN_ID_ENV]: RUN })).toBe(user);
-    expect(markedMetadata(user, KEY, { [RUN_ID_ENV]: "not-a-run-id" })).toBe(user);
-    expect(markedMetadata(user, KEY, { [RUN_ID_ENV]: RUN })).toEqual({
+    expect(taggedMetadata(user, KEY, {})).toBe(user);
+    expect(taggedMetadata(user, undefined, { [RUN_ID_ENV]: RUN })).toBe(user);
+    expect(taggedMetadata(user, KEY, { [RUN_ID_ENV]: "not-a-run-id" })).toBe(user);
+    expect(taggedMetadata(user, KEY, { [RUN_ID_ENV]: RUN })).toEqual({
       team: "core",
       n: 1,
-      [RUN_MARKER_KEY]: `${RUN}/${KEY}`,
+      [RUN_TAG_KEY]: `${RUN}/${KEY}`,
     });
     expect(user).toEqual({ team: "core", n: 1 });
-    expect(markedMetadata(undefined, KEY, { [RUN_ID_ENV]: RUN })).toEqual({
-      [RUN_MARKER_KEY]: `${RUN}/${KEY}`,
+    expect(taggedMetadata(undefined, KEY, { [RUN_ID_ENV]: RUN })).toEqual({
+      [RUN_TAG_KEY]: `${RUN}/${KEY}`,
     });
   });
 
   it("is read back only in its own shape", () => {
-    expect(parseRunMarker({ [RUN_MARKER_KEY]: `${RUN}/${KEY}` })).toEqual({ runId: RUN, key: KEY });
+    expect(parseRunTag({ [RUN_TAG_KEY]: `${RUN}/${KEY}` })).toEqual({ runId: RUN, key: KEY });
     for (const bad of [`${RUN}`, `${RUN}/`, `abc/${KEY}`, 42, null]) {
-      expect(parseRunMarker({ [RUN_MARKER_KEY]: bad })).toBeUndefined();
+      expect(parseRunTag({ [RUN_TAG_KEY]: bad })).toBeUndefined();
     }
-    expect(parseRunMarker(undefined)).toBeUndefined();
-    expect(parseRunMarker({ team: "core" })).toBeUndefined();
+    expect(parseRunTag(undefined)).toBeUndefined();
+    expect(parseRunTag({ team: "core" })).toBeUndefined();
   });
 
   it("is taken out of metadata, leaving the user's entries as they are", () => {
     const user = { team: "core" };
-    expect(withoutRunMarker(user)).toBe(user);
-    expect(withoutRunMarker({ ...user, [RUN_MARKER_KEY]: `${RUN}/${KEY}` })).toEqual(user);
-    expect(withoutRunMarker(undefined)).toBeUndefined();
+    expect(withoutProviderMetadata(user)).toBe(user);
+    expect(withoutProviderMetadata({ ...user, [RUN_TAG_KEY]: `${RUN}/${KEY}` })).toEqual(user);
+    expect(withoutProviderMetadata(undefined)).toBeUndefined();
   });
 
   it("names the tasks to adopt through a file, and says what to do when it cannot be read", () => {
@@ -105,7 +105,7 @@ describe("the Task provider under a fast run", () => {
     process.env[RUN_ID_ENV] = RUN;
     const created = await impl.create(inputs);
     const onServer = emulator.snapshot().tasks.find((t) => t.id === created.id);
-    expect(onServer?.metadata).toEqual({ ...inputs.metadata, [RUN_MARKER_KEY]: `${RUN}/${KEY}` });
+    expect(onServer?.metadata).toEqual({ ...inputs.metadata, [RUN_TAG_KEY]: `${RUN}/${KEY}` });
     expect(created.outs.metadata).toEqual(inputs.metadata);
 
     const read = await impl.read(created.id, created.outs);
@@ -154,7 +154,7 @@ describe("the Task provider under a fast run", () => {
     const ran = await threads.create(threadInputs);
     expect(emulator.stats().requests["POST /v1/tasks/:taskId/run-thread"]).toEqual({ "201": 1 });
     const onServer = emulator.snapshot().threads.find((t) => t.id === ran.id);
-    expect(onServer?.metadata).toEqual({ why: "test", [RUN_MARKER_KEY]: `${RUN}/${KEY}-thread` });
+    expect(onServer?.metadata).toEqual({ why: "test", [RUN_TAG_KEY]: `${RUN}/${KEY}-thread` });
     expect(ran.outs.metadata).toEqual({ why: "test" });
     const read = await threads.read(ran.id, ran.outs);
     expect(read.props?.metadata).toEqual({ why: "test" });
@@ -172,11 +172,11 @@ describe("the Task provider under a fast run", () => {
   });
 
   it("refuses the reserved key in a program's metadata, saying what to do", async () => {
-    const { failures } = await impl.check({}, { title: "t", metadata: { [RUN_MARKER_KEY]: "x" } });
+    const { failures } = await impl.check({}, { title: "t", metadata: { [RUN_TAG_KEY]: "x" } });
     expect(failures).toEqual([
       {
         property: "metadata",
-        reason: `the key ${RUN_MARKER_KEY} is reserved for pulumi-acp's fast runs: rename it`,
+        reason: `the key ${RUN_TAG_KEY} is reserved for pulumi-acp's fast runs: rename it`,
       },
     ]);
   });
