@@ -110,7 +110,7 @@ export class TaskThreadProviderImpl implements ResourceCore<
     const orphan = taskToAdopt(resourceKey);
     if (orphan) {
       const found = await this.read(orphan, inputs as unknown as Record<string, unknown>);
-      if (found.id) return { id: orphan, outs: found.props ?? {} };
+      if (found.id) return { id: orphan, outs: await this.converged(orphan, found.props, inputs) };
     }
     return createThread(inputs, resourceKey);
   }
@@ -167,6 +167,20 @@ export class TaskThreadProviderImpl implements ResourceCore<
 
   async delete(id: string): Promise<void> {
     await deleteThread(id);
+  }
+
+  /**
+   * An adopted thread's outputs once it has the declared title and metadata: the killed run
+   * that started it may have stopped before it set them, as its create goes on to do.
+   */
+  private async converged(
+    id: string,
+    found: Record<string, unknown> = {},
+    inputs: TaskThreadProviderInputs,
+  ): Promise<Record<string, unknown>> {
+    const news = inputs as TaskThreadProviderInputs & Record<string, unknown>;
+    if (Object.keys(inPlaceChanges(TASK_THREAD_FIELDS, found, news)).length === 0) return found;
+    return (await this.update(id, found, news)).outs;
   }
 }
 
