@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RESOURCE_KINDS } from "../core";
 import { AgentRunOutputs, type AgentRunArgs } from "./generated/agent-run";
 import * as agentRunProvider from "./providers/agent-run";
-import { registeredProps } from "./registration";
+import { quietRegistration, registeredProps } from "./registration";
 
 export type { AgentRunArgs };
 
@@ -18,6 +18,13 @@ export class AgentRun extends AgentRunOutputs {
   constructor(name: string, args: AgentRunArgs, opts?: pulumi.CustomResourceOptions) {
     const kind = RESOURCE_KINDS.agentRun;
     const provider = agentRunProvider as pulumi.dynamic.ResourceProvider;
-    super(provider, name, registeredProps(kind, name, args), opts, "acp", kind.name);
+    const quiet = quietRegistration();
+    try {
+      super(provider, name, registeredProps(kind, name, args), opts, "acp", kind.name);
+    } catch (err) {
+      throw quiet.failed(err, AgentRun);
+    } finally {
+      quiet.restore();
+    }
   }
 }

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RESOURCE_KINDS } from "../core";
 import { TaskThreadOutputs, type TaskThreadArgs } from "./generated/task-thread";
 import * as taskThreadProvider from "./providers/task-thread";
-import { registeredProps } from "./registration";
+import { quietRegistration, registeredProps } from "./registration";
 
 export type { TaskThreadArgs };
 
@@ -16,6 +16,13 @@ export class TaskThread extends TaskThreadOutputs {
   constructor(name: string, args: TaskThreadArgs, opts?: pulumi.CustomResourceOptions) {
     const kind = RESOURCE_KINDS.taskThread;
     const provider = taskThreadProvider as pulumi.dynamic.ResourceProvider;
-    super(provider, name, registeredProps(kind, name, args), opts, "acp", kind.name);
+    const quiet = quietRegistration();
+    try {
+      super(provider, name, registeredProps(kind, name, args), opts, "acp", kind.name);
+    } catch (err) {
+      throw quiet.failed(err, TaskThread);
+    } finally {
+      quiet.restore();
+    }
   }
 }

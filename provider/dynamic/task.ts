@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RESOURCE_KINDS } from "../core";
 import { TaskOutputs, type TaskArgs } from "./generated/task";
 import * as taskProvider from "./providers/task";
-import { registeredProps } from "./registration";
+import { quietRegistration, registeredProps } from "./registration";
 
 export type { TaskArgs };
 
@@ -16,7 +16,14 @@ export class Task extends TaskOutputs {
   constructor(name: string, args: TaskArgs, opts?: pulumi.CustomResourceOptions) {
     const kind = RESOURCE_KINDS.task;
     const provider = taskProvider as pulumi.dynamic.ResourceProvider;
-    super(provider, name, registeredProps(kind, name, args), opts, "acp", kind.name);
+    const quiet = quietRegistration();
+    try {
+      super(provider, name, registeredProps(kind, name, args), opts, "acp", kind.name);
+    } catch (err) {
+      throw quiet.failed(err, Task);
+    } finally {
+      quiet.restore();
+    }
   }
 
   /**

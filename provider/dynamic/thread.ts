@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RESOURCE_KINDS } from "../core";
 import { ThreadOutputs, type ThreadArgs } from "./generated/thread";
 import * as threadProvider from "./providers/thread";
-import { registeredProps } from "./registration";
+import { quietRegistration, registeredProps } from "./registration";
 
 export type { ThreadArgs };
 
@@ -16,6 +16,13 @@ export class Thread extends ThreadOutputs {
   constructor(name: string, args: ThreadArgs = {}, opts?: pulumi.CustomResourceOptions) {
     const kind = RESOURCE_KINDS.thread;
     const provider = threadProvider as pulumi.dynamic.ResourceProvider;
-    super(provider, name, registeredProps(kind, name, args), opts, "acp", kind.name);
+    const quiet = quietRegistration();
+    try {
+      super(provider, name, registeredProps(kind, name, args), opts, "acp", kind.name);
+    } catch (err) {
+      throw quiet.failed(err, Thread);
+    } finally {
+      quiet.restore();
+    }
   }
 }
