@@ -29,8 +29,23 @@ export function progressTarget(props: Props): ProgressTarget {
   return { urn: "", name: key.split("/").slice(2).join("/") || undefined };
 }
 
-/** The dynamic provider of one resource kind, over its core. */
+/** Each kind's dynamic provider, made once per provider process (see {@link implementation}). */
+const implementations = new Map<ProviderKind, ReturnType<typeof makeImplementation>>();
+
+/**
+ * The dynamic provider of one resource kind, over its core. The serialized shims call this on
+ * every check, diff and CRUD call: it is made on the first and the same object serves the rest.
+ */
 export function implementation(kind: ProviderKind) {
+  let impl = implementations.get(kind);
+  if (impl === undefined) {
+    impl = makeImplementation(kind);
+    implementations.set(kind, impl);
+  }
+  return impl;
+}
+
+function makeImplementation(kind: ProviderKind) {
   const core = doorCore(kind);
   return {
     // The serialized provider travels in the inputs; the dynamic provider host puts it back.
