@@ -19,7 +19,20 @@ import { buildGraph } from "./graph";
 const SIZES = (process.env.BENCH_EMBEDDED_SIZES?.trim() || "2000").split(",").map(Number);
 const REPS = Number(process.env.BENCH_EMBEDDED_REPS?.trim() || 1);
 const TOKEN = `bench-token-${process.pid}`;
-const COMMAND = path.join(REPO_ROOT, "dist", "provider", "cli", "main.js");
+/**
+ * The command as installed (node_modules/pulumi-acp, which `npm run build` refreshes), as
+ * `npx pulumi-acp` runs it: Pulumi then serializes its providers by reference, as in a user's
+ * project (from this checkout's dist/ they would go by value, 2.7 KB twice per task).
+ */
+const COMMAND = path.join(
+  REPO_ROOT,
+  "node_modules",
+  "pulumi-acp",
+  "dist",
+  "provider",
+  "cli",
+  "main.js",
+);
 
 /** The benchmark graph as a sprint file (JSON): the same tasks bench/programs.ts declares. */
 function sprintFile(n: number): string {
