@@ -1,26 +1,39 @@
 /**
- * `npm run bench`: the provider's cost against the engine floor and the raw API, measured side
- * by side in one run against the emulator (a separate process). Writes bench/results/latest.json
- * and bench/results/latest.md. Reports figures; exits non-zero only when something broke.
+ * `npm run bench`: the provider's cost against the engine floor and the raw API, and the
+ * `pulumi-acp` command against the bare engine, measured side by side in one run against the
+ * emulator (a separate process). Writes bench/results/latest.json and bench/results/latest.md.
+ * Reports figures; exits non-zero only when something broke.
  *
- * A plain `npm run bench` leaves out the long sizes (2,000 tasks and up): about 14 minutes on
- * 2 cores at load 2, estimated from the measured figures (BENCHMARKS.md, "How long a run takes").
- * BENCH_LONG=1 adds them: N = 2,000 in the engine section (0 ms only, BENCH_REPS_LONG
- * repetitions) and in the fast section; one to two hours more.
+ * A plain `npm run bench` must finish in under 20 minutes on 2 shared cores: it runs the engine
+ * section at 0 ms (N = 100 up and the N = 500 lifecycle, one repetition per provider kind), the
+ * command section at N = 500 (one lifecycle per door and mode) and the client section. The rest is
+ * behind variables: BENCH_LONG=1 adds N = 2,000 to the engine, command and fast sections (one to
+ * two hours more); BENCH_LATENCIES=0,50 adds the 50 ms rows (about 2.5 min); BENCH_SECTIONS adds
+ * the fast section (about 4 min; the command section's bare columns measure the same modes).
+ *
+ * Sections (BENCH_SECTIONS, comma-separated; default "engine,command,client"; a run of other
+ * sections writes bench/results/latest-<sections>.*):
+ * - engine: a = pulumi-acp's dynamic resources, p = the plugin, b = the floor, c = the raw API.
+ * - command (./command-section.ts): `pulumi-acp up|preview|refresh|destroy` and a 10% edit
+ *   against a plain Automation API program, default and --fast.
+ * - fast: the Automation API program with and without PULUMI_SKIP_CHECKPOINTS (up, 10% edit,
+ *   destroy), with the server's contents compared.
+ * - client: AcpClient against bare undici.
+ * A new section: a function of its own file that runs its lifecycles through `measured` and
+ * returns its table's lines from `results` (as command-section.ts does), and its name here.
  *
  * Settings (environment): BENCH_LONG (1: add the long sizes to the default size lists),
- * BENCH_PARALLEL (engine parallelism, default 8), BENCH_SIZES (default "100,500", with
- * BENCH_LONG "100,500,2000"), BENCH_REPS_SMALL (repetitions below the main size, default 3),
+ * BENCH_PARALLEL (engine parallelism of the engine and fast sections, default 8; the command
+ * section uses the engine's default, as the command does), BENCH_SIZES (default "100,500", with
+ * BENCH_LONG "100,500,2000"), BENCH_REPS_SMALL (repetitions below the main size, default 1),
  * BENCH_REPS_LARGE (repetitions at the main size, the largest below 2,000, where the full
- * lifecycle, state sizes and PULUMI_PARALLEL_DIFF are measured; default 2), BENCH_REPS_LONG
+ * lifecycle, state sizes and PULUMI_PARALLEL_DIFF are measured; default 1), BENCH_REPS_LONG
  * (repetitions at long sizes, default 1), BENCH_REPS_LATENCY (repetitions at 50 ms, default 1),
- * BENCH_LATENCIES (default "0,50"; long sizes run at the lowest only), BENCH_CLIENT_COUNT
- * (default 10000), BENCH_CLIENT_CONCURRENCY (default: the parallelism). The fast mode beside the
- * default (`pulumi-acp up|destroy --fast`: PULUMI_SKIP_CHECKPOINTS): BENCH_FAST_SIZES (default
+ * BENCH_LATENCIES (default "0"; long sizes run at the lowest only), BENCH_COMMAND_SIZES (default
+ * "500", with BENCH_LONG "500,2000"), BENCH_COMMAND_REPS (default 1), BENCH_CLIENT_COUNT (default
+ * 10000), BENCH_CLIENT_CONCURRENCY (default: the parallelism), BENCH_FAST_SIZES (default
  * "100,500", with BENCH_LONG "100,500,2000"), BENCH_FAST_REPS (default 1), BENCH_FAST_REPS_LONG
- * (repetitions at long sizes, default 1). BENCH_SECTIONS: which parts run, of
- * "engine,fast,client" (default all three; a run of fewer writes bench/results/latest-<sections>.*).
- * The emulator's store and the embedded emulator have their own scripts:
+ * (default 1). The emulator's store and the embedded emulator have their own scripts:
  * bench/emulator-store.ts and bench/embedded-emulator.ts.
  */
 import { execFileSync } from "node:child_process";
@@ -31,6 +44,7 @@ import type { PulumiCommand } from "@pulumi/pulumi/automation";
 import { ensurePulumi, localPulumiCommand, REPO_ROOT } from "../provider/cli/engine";
 import { fastEngineEnv, newFastRunId } from "../provider/cli/fast";
 import { parseRunTag, withoutProviderMetadata } from "../provider/core/run-tag";
+import { commandSection, commandTable } from "./command-section";
 import { startEmulator, type EmulatorProcess } from "./emulator-process";
 import { createBenchStack, removeBenchStack, timed, WORK_ROOT, type BenchStack } from "./engine";
 import { installFloor } from "./floor";
@@ -57,19 +71,25 @@ const LONG = ["1", "true"].includes(process.env.BENCH_LONG?.trim() ?? "");
 const SIZES = listEnv("BENCH_SIZES", LONG ? [100, 500, 2000] : [100, 500]);
 /** The size of the full lifecycle's repetitions: the largest one below the long sizes. */
 const MAIN = Math.max(...SIZES.filter((n) => n < LONG_FROM), Math.min(...SIZES));
-const REPS_SMALL = intEnv("BENCH_REPS_SMALL", 3);
-const REPS_LARGE = intEnv("BENCH_REPS_LARGE", 2);
+const REPS_SMALL = intEnv("BENCH_REPS_SMALL", 1);
+const REPS_LARGE = intEnv("BENCH_REPS_LARGE", 1);
 const REPS_LONG = intEnv("BENCH_REPS_LONG", 1);
 const REPS_LATENCY = intEnv("BENCH_REPS_LATENCY", 1);
-const LATENCIES = listEnv("BENCH_LATENCIES", [0, 50]);
+const LATENCIES = listEnv("BENCH_LATENCIES", [0]);
 const CLIENT_COUNT = intEnv("BENCH_CLIENT_COUNT", 10_000);
 const CLIENT_CONCURRENCY = intEnv("BENCH_CLIENT_CONCURRENCY", PARALLEL);
 const FAST_SIZES = listEnv("BENCH_FAST_SIZES", LONG ? [100, 500, 2000] : [100, 500]);
 const FAST_REPS = intEnv("BENCH_FAST_REPS", 1);
 const FAST_REPS_LONG = intEnv("BENCH_FAST_REPS_LONG", 1);
+/** The sections a plain run has; `fast` (covered by the command section's bare columns) is extra. */
+const DEFAULT_SECTIONS = ["engine", "command", "client"];
 const SECTIONS = new Set(
-  (process.env.BENCH_SECTIONS?.trim() || "engine,fast,client").split(",").map((x) => x.trim()),
+  (process.env.BENCH_SECTIONS?.trim() || DEFAULT_SECTIONS.join(","))
+    .split(",")
+    .map((x) => x.trim()),
 );
+const COMMAND_SIZES = listEnv("BENCH_COMMAND_SIZES", LONG ? [500, 2000] : [500]);
+const COMMAND_REPS = intEnv("BENCH_COMMAND_REPS", 1);
 /** The fast-mode comparison's operations, in the order they run on one stack. */
 const FAST_OPS = ["up", "edit 10%", "destroy"] as const;
 const TOKEN = `bench-token-${process.pid}`;
@@ -353,7 +373,9 @@ async function main(): Promise<void> {
   for (const L of LATENCIES) emulators.set(L, await startEmulator(TOKEN, L));
   const sizes: Record<string, unknown> = {};
   const client: Record<string, Record<string, number>[]> = { client: [], bare: [] };
-  const graphs = new Map([...SIZES, ...FAST_SIZES].map((n) => [n, buildGraph(n)]));
+  const graphs = new Map(
+    [...SIZES, ...FAST_SIZES, ...COMMAND_SIZES].map((n) => [n, buildGraph(n)]),
+  );
   try {
     for (const L of SECTIONS.has("engine") ? LATENCIES : []) {
       const emu = emulators.get(L) as EmulatorProcess;
@@ -406,6 +428,16 @@ async function main(): Promise<void> {
         }
       }
     }
+    if (SECTIONS.has("command")) {
+      await commandSection({
+        emu: emu0,
+        graphs: COMMAND_SIZES.map((n) => graphs.get(n) as GraphNode[]),
+        repetitions: COMMAND_REPS,
+        token: TOKEN,
+        binDir,
+        measured: (k, op) => measured(emu0, k, op),
+      });
+    }
     for (let rep = 0; rep < (SECTIONS.has("client") ? 2 : 0); rep++) {
       for (const mode of ["bare", "client"] as const) client[mode].push(clientRun(mode, emu0));
     }
@@ -435,6 +467,7 @@ async function main(): Promise<void> {
     },
     settings: {
       sections: [...SECTIONS],
+      command: { sizes: COMMAND_SIZES, repetitions: COMMAND_REPS },
       long: LONG,
       fast: { sizes: FAST_SIZES, repetitions: FAST_REPS, repetitionsLong: FAST_REPS_LONG },
       parallel: PARALLEL,
@@ -476,9 +509,10 @@ async function main(): Promise<void> {
   };
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   // A run of some sections only does not replace the figures of a whole run.
-  const stem = ["engine", "fast", "client"].every((x) => SECTIONS.has(x))
-    ? "latest"
-    : `latest-${[...SECTIONS].join("-")}`;
+  const stem =
+    DEFAULT_SECTIONS.every((x) => SECTIONS.has(x)) && SECTIONS.size === DEFAULT_SECTIONS.length
+      ? "latest"
+      : `latest-${[...SECTIONS].join("-")}`;
   fs.writeFileSync(path.join(RESULTS_DIR, `${stem}.json`), `${JSON.stringify(report, null, 2)}\n`);
   const md = markdown(report);
   fs.writeFileSync(path.join(RESULTS_DIR, `${stem}.md`), md);
@@ -590,6 +624,7 @@ function markdown(report: {
       lines.push("", `${fast.unmarkedFastTasks} task(s) of fast runs lacked the run tag.`);
     }
   }
+  if (SECTIONS.has("command")) lines.push(...commandTable(results, COMMAND_SIZES, PARALLEL));
   const st = report.state as Record<string, Record<string, number> | undefined>;
   if (st.acp) {
     lines.push("", "| State | a: dynamic | p: plugin | b: floor |", "|---|---:|---:|---:|");

@@ -23,7 +23,15 @@ import * as os from "node:os";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { z } from "zod";
 import { processAlive, type FastRunFile } from "./fast";
+import { pendingCreateCount, readDeployment } from "./state-read";
+import { stackTags, type StackTags } from "./stack-tags";
 import { lockedByRecord, lockedFromEngine } from "./state-lock";
+
+/**
+ * How recent a read of the record {@link BackendFastRun.begin} takes as current (ms): about the
+ * time a command takes from that read to its apply when nothing asks the user in between.
+ */
+export const RECORD_FRESH_MS = 2_000;
 
 /** The stack tag holding the record. */
 export const FAST_RUN_TAG = "pulumi-acp:fast-run";
@@ -77,9 +85,15 @@ export function recordIsAlive(
   return record.host !== host.slice(0, 64) || alive(record.pid);
 }
 
+/** A stack by name, with its tags (./stack-tags.ts). */
+export interface TaggedStack {
+  name: string;
+  tags: StackTags;
+}
+
 /** The stack's record, or undefined when no fast run is recorded. */
-export async function readRecord(stack: Stack): Promise<FastRunRecord | undefined> {
-  const tags = await stack.workspace.listTags(stack.name);
+export async function readRecord(stack: TaggedStack): Promise<FastRunRecord | undefined> {
+  const tags = await stack.tags.list();
   const value = tags[FAST_RUN_TAG];
   if (value === undefined) return undefined;
   let json: unknown;
@@ -98,14 +112,14 @@ export async function readRecord(stack: Stack): Promise<FastRunRecord | undefine
 }
 
 /** Writes the record (the whole tag: the last writer wins). */
-export async function writeRecord(stack: Stack, record: FastRunRecord): Promise<void> {
-  await stack.workspace.setTag(stack.name, FAST_RUN_TAG, JSON.stringify(record));
+export async function writeRecord(stack: TaggedStack, record: FastRunRecord): Promise<void> {
+  await stack.tags.set(FAST_RUN_TAG, JSON.stringify(record));
 }
 
 /** Removes the record when it is the run `runId`'s (never another run's). */
-export async function removeRecord(stack: Stack, runId: string): Promise<void> {
+export async function removeRecord(stack: TaggedStack, runId: string): Promise<void> {
   const current = await readRecord(stack).catch(() => undefined);
-  if (current?.runId === runId) await stack.workspace.removeTag(stack.name, FAST_RUN_TAG);
+  if (current?.runId === runId) await stack.tags.remove(FAST_RUN_TAG);
 }
 
 /** A running heartbeat; `stop` ends it and waits for a write in flight. */
@@ -118,7 +132,7 @@ export interface Heartbeat {
  * reported once through `warn` and retried at the next beat: the lease outlasts several.
  */
 export async function startHeartbeat(
-  stack: Stack,
+  stack: TaggedStack,
   fastRun: FastRunFile,
   warn: (message: string) => void,
 ): Promise<Heartbeat> {
@@ -164,11 +178,13 @@ export function fastRunFileOfRecord(
  * Creates a killed default (not fast) run left pending in the state. Their tasks may exist on
  * the API; a default run sends each create again byte for byte, with the same Idempotency-Key,
  * and gets that task back, whereas a fast run's creates carry its run tag and so a new key.
+ * `localBackendDir`: the command's own file backend, read without the CLI (./state-read.ts).
  */
-export async function pendingCreates(stack: Stack): Promise<number> {
-  const exported = await stack.exportStack();
-  const pending = (exported.deployment?.pending_operations ?? []) as Array<{ type?: string }>;
-  return pending.filter((op) => op.type === "creating").length;
+export async function pendingCreates(
+  stack: Stack,
+  where: { project: string; localBackendDir?: string },
+): Promise<number> {
+  return pendingCreateCount(await readDeployment(stack, where));
 }
 
 /**
@@ -182,18 +198,26 @@ export async function pendingCreates(stack: Stack): Promise<number> {
 export class BackendFastRun {
   private heartbeat?: Heartbeat;
   private tags = true;
+  private readonly tagged: TaggedStack;
+  /** When {@link interrupted} read the record, and what it found. */
+  private readAt?: number;
+  private lastRead?: FastRunRecord;
 
   constructor(
-    private readonly stack: Stack,
+    stack: Stack,
     private readonly where: {
       project: string;
       stack: string;
       backend: string;
+      /** The command's own file backend, whose tags file is read and written directly. */
+      localBackendDir?: string;
       /** The command line that clears a stale engine lock of this stack. */
       clearLock: string;
     },
     private readonly warn: (message: string) => void,
-  ) {}
+  ) {
+    this.tagged = { name: stack.name, tags: stackTags(stack, where) };
+  }
 
   /**
    * The run this command must repair first, if any. Throws {@link lockedByRecord}'s error when a
@@ -208,7 +232,9 @@ export class BackendFastRun {
   ): Promise<FastRunFile | undefined> {
     let record: FastRunRecord | undefined;
     try {
-      record = await readRecord(this.stack);
+      record = await readRecord(this.tagged);
+      this.readAt = Date.now();
+      this.lastRead = record;
     } catch (err) {
       if (!/unknown command|not supported|unsupported/i.test(String(err))) throw err;
       this.tags = false;
@@ -225,21 +251,27 @@ export class BackendFastRun {
     return fastRunFileOfRecord(record, this.where);
   }
 
-  /** Just before the apply: the stack must still be free; then the record and its heartbeat. */
-  async begin(fastRun: FastRunFile): Promise<void> {
+  /**
+   * Just before the apply: the stack must still be free; then the record and its heartbeat. The
+   * record is read again unless {@link interrupted} read it under {@link RECORD_FRESH_MS} ago
+   * (no prompt in between): a run starting in that moment is the case of two runs starting at
+   * once (RELIABILITY.md), which a second read a moment later does not close either.
+   */
+  async begin(fastRun: FastRunFile, now = Date.now()): Promise<void> {
     if (!this.tags) return;
-    const current = await readRecord(this.stack);
+    const fresh = this.readAt !== undefined && now - this.readAt < RECORD_FRESH_MS;
+    const current = fresh ? this.lastRead : await readRecord(this.tagged);
     if (current && current.runId !== fastRun.runId && recordIsAlive(current)) {
       throw lockedByRecord(this.where.stack, current);
     }
-    this.heartbeat = await startHeartbeat(this.stack, fastRun, this.warn);
+    this.heartbeat = await startHeartbeat(this.tagged, fastRun, this.warn);
   }
 
   /** The apply is recorded in the state: the record goes. */
   async end(runId: string): Promise<void> {
     await this.heartbeat?.stop();
     this.heartbeat = undefined;
-    if (this.tags) await removeRecord(this.stack, runId);
+    if (this.tags) await removeRecord(this.tagged, runId);
   }
 
   /**
@@ -256,7 +288,7 @@ export class BackendFastRun {
       this.heartbeat = undefined;
       const locked = lockedFromEngine(err, this.where.stack, this.where.clearLock);
       if (locked && run.runId && run.fresh && this.tags) {
-        await removeRecord(this.stack, run.runId).catch(() => undefined);
+        await removeRecord(this.tagged, run.runId).catch(() => undefined);
       }
       throw locked ?? err;
     }

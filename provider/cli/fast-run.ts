@@ -75,6 +75,7 @@ export async function fastRunOf(
       project: SPRINT_PROJECT,
       stack: opts.stack,
       backend: engine.label,
+      localBackendDir: engine.localBackendDir,
       clearLock: clearLockCommand(
         SPRINT_PROJECT,
         opts.stack,
@@ -90,7 +91,12 @@ export async function fastRunOf(
   );
   // After a killed default run, this up runs as one too (see pendingCreates).
   const afterKilledDefault =
-    wanted.fast && !interrupted && opts.command === "up" ? await pendingCreates(stack) : 0;
+    wanted.fast && !interrupted && opts.command === "up"
+      ? await pendingCreates(stack, {
+          project: SPRINT_PROJECT,
+          localBackendDir: engine.localBackendDir,
+        })
+      : 0;
   const fast = wanted.fast && afterKilledDefault === 0;
   const runId = interrupted?.runId ?? (fast ? newFastRunId() : undefined);
   Object.assign(stack.workspace.envVars, fastEngineEnv({ fast, runId, fastRunFile }));

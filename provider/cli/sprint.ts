@@ -21,6 +21,7 @@ import { fastRunHooks, fastRunOf, type ChangeHooks } from "./fast-run";
 import { whileInterruptible } from "./interrupt";
 import { sprintProgram } from "./sprint-program";
 import { appendStepSummary, writeSprintOutputs } from "./sprint-output";
+import { destroyRunsProgram, readDeployment } from "./state-read";
 
 export { SPRINT_PROJECT };
 
@@ -102,8 +103,29 @@ async function openStack(
     workspace,
   );
   // Config would win over the environment, and an older run may have set it.
-  if ("acp:baseUrl" in (await stack.getAllConfig())) await stack.removeConfig("acp:baseUrl");
+  if ((await stackConfigKeys(stack)).includes("acp:baseUrl")) {
+    await stack.removeConfig("acp:baseUrl");
+  }
   return stack;
+}
+
+/**
+ * The keys of the stack's config, from its settings file (Pulumi.<stack>.yaml in the workspace,
+ * where `setConfig` writes). Read in this process: asking the CLI (`pulumi config`) costs a
+ * process start on every command.
+ */
+async function stackConfigKeys(stack: Stack): Promise<string[]> {
+  try {
+    return Object.keys((await stack.workspace.stackSettings(stack.name)).config ?? {});
+  } catch {
+    return []; // a new stack: no settings file yet
+  }
+}
+
+/** Whether this destroy runs the sprint program (see {@link destroyRunsProgram}). */
+async function destroyProgram(stack: Stack, localBackendDir: string | undefined) {
+  const deployment = await readDeployment(stack, { project: SPRINT_PROJECT, localBackendDir });
+  return destroyRunsProgram(await stackConfigKeys(stack), deployment);
 }
 
 /** Runs one sprint command; resolves to its exit code (see {@link EXIT}). */
@@ -145,6 +167,11 @@ export async function runSprintCommand(opts: SprintOptions, io: CommandIo): Prom
       say();
     }
 
+    // A destroy without acp config in play needs no program (see destroyRunsProgram).
+    const runProgram =
+      opts.command === "destroy"
+        ? Boolean(sprint) && (await destroyProgram(stack, engine.localBackendDir))
+        : Boolean(sprint);
     const hooks = await fastRunHooks({
       stack,
       opts,
@@ -155,9 +182,7 @@ export async function runSprintCommand(opts: SprintOptions, io: CommandIo): Prom
       client: () => new AcpClient({ baseUrl: api.baseUrl, token: api.token }),
     });
     return await run.backendRun.guard({ runId: run.runId, fresh: !run.interrupted }, () =>
-      whileInterruptible(io, () =>
-        runOnStack(stack, opts, io, sprint, Boolean(sprint), started, hooks),
-      ),
+      whileInterruptible(io, () => runOnStack(stack, opts, io, sprint, runProgram, started, hooks)),
     );
   } finally {
     // The emulator's store is written after every change, so closing loses nothing.
@@ -218,8 +243,8 @@ async function runOnStack(
   } else {
     const p = progress(false);
     await hooks.beforeChange();
-    // Running the program configures the provider from this run's settings, even when the
-    // state's provider record still holds settings of an older run.
+    // With acp config in play, running the program configures the provider from this run's
+    // settings, even when the state's provider record still holds settings of an older run.
     changes = (await stack.destroy({ ...common, runProgram, onEvent: (e) => p.onEvent(e) })).summary
       .resourceChanges;
     await hooks.changed();
