@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Task, TASK_OUTPUT_FIELDS } from "pulumi-acp";
+import { quietRegistration } from "../provider/dynamic/registration";
 import type { GraphNode } from "./graph";
 
 /** Which provider a program's tasks use: the dynamic resources, the plugin, or the floor. */
@@ -20,7 +21,11 @@ interface FloorArgs {
   dependencyIds: pulumi.Input<string>[];
 }
 
-/** A task of the engine floor: same inputs and outputs, provider without network. */
+/**
+ * A task of the engine floor: same inputs and outputs, provider without network. It registers
+ * as pulumi-acp's dynamic resources do (`quietRegistration`: no stack traces for the SDK's own
+ * promises), so that the floor is what the engine and SDK cost, not more.
+ */
 class FloorTask extends pulumi.dynamic.Resource {
   constructor(name: string, args: FloorArgs) {
     const props: Record<string, unknown> = Object.fromEntries(
@@ -29,14 +34,24 @@ class FloorTask extends pulumi.dynamic.Resource {
     Object.assign(props, args, { __acpKey: `${pulumi.getProject()}/${pulumi.getStack()}/${name}` });
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- installed by run.ts at start
     const provider = require("acp-bench-floor") as pulumi.dynamic.ResourceProvider;
-    super(provider, name, props, undefined, "bench", "FloorTask");
+    const quiet = quietRegistration();
+    try {
+      super(provider, name, props, undefined, "bench", "FloorTask");
+    } finally {
+      quiet.restore();
+    }
   }
 }
 
-/** A task of the `acp` provider plugin, by type token. */
+/** A task of the `acp` provider plugin, by type token (registered as the floor's are). */
 class PluginTask extends pulumi.CustomResource {
   constructor(name: string, args: FloorArgs) {
-    super("acp:index:Task", name, { ...args });
+    const quiet = quietRegistration();
+    try {
+      super("acp:index:Task", name, { ...args });
+    } finally {
+      quiet.restore();
+    }
   }
 }
 
