@@ -181,11 +181,13 @@ export class TaskGraph extends pulumi.ComponentResource {
     declared: DeclaredTasks,
   ): Record<string, TaskThread> {
     const threads: Record<string, TaskThread> = {};
-    for (const [key, { thread }] of Object.entries(args.tasks)) {
+    for (const [key, { thread, adoptExistingId }] of Object.entries(args.tasks)) {
       if (!thread) continue;
+      // An adopted task's id is known before it is read: a preview then shows its thread as it
+      // is, not as waiting for an id.
       threads[key] = this.declareThread(
         `${name}-${key}-thread`,
-        { ...thread, taskId: declared.taskId(key) },
+        { ...thread, taskId: adoptExistingId ?? declared.taskId(key) },
         { parent: this, dependsOn: [declared.resources[key]] },
       );
     }
