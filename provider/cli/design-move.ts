@@ -26,7 +26,7 @@ import { sprintProgram } from "./sprint-program";
 export const GRAPH_TOKEN = "acp:index:TaskGraph";
 
 /** The Sprint resource's type token. */
-export const SPRINT_TOKEN = "acp:index:Sprint";
+export const SPRINT_TOKEN = RESOURCE_KINDS.sprint.pluginToken;
 
 /** One resource of an exported deployment, as far as the move reads it. */
 export interface StateRecord {

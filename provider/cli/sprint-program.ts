@@ -6,6 +6,7 @@
 import * as path from "node:path";
 import type { PulumiFn } from "@pulumi/pulumi/automation";
 import { loadSprintFile, TaskGraph, type SprintDesign, type SprintFile } from "../components";
+import { SprintTaskGraph } from "../components/sprint-graph";
 import type { TaskGraphArgs } from "../components/task-graph";
 
 /** How {@link sprintProgram} declares the sprint's tasks. */
@@ -41,7 +42,7 @@ export function sprintProgram(
     const design = options.design ?? sprint.resource ?? "task";
     const graph =
       design === "sprint"
-        ? await bulkGraph(sprint.name ?? "sprint", args)
+        ? new SprintTaskGraph(sprint.name ?? "sprint", args)
         : new TaskGraph(sprint.name ?? "sprint", args);
     return {
       taskIds: graph.taskIds,
@@ -64,11 +65,4 @@ function graphArgs(sprint: SprintFile, adopt: Record<string, string>): TaskGraph
     ]),
   );
   return { tasks, defaults: sprint.defaults, threads: sprint.threads, runs: sprint.runs };
-}
-
-/** The graph with one Sprint for its tasks. */
-async function bulkGraph(name: string, args: TaskGraphArgs): Promise<TaskGraph> {
-  void name;
-  void args;
-  throw new Error("resource: sprint needs the Sprint resource, which this build does not have");
 }
