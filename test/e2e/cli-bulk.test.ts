@@ -216,6 +216,14 @@ describe("pulumi-acp up --bulk and moving a stack between the designs", () => {
     expect((await cli(dir, "up", "--yes")).code).toBe(0);
     const ids = tasksByTitle();
     emulator.resetStats();
+    // A preview says what would move, and changes neither the state nor the API.
+    const preview = await cli(dir, "preview", "--bulk");
+    expect(preview.code).toBe(0);
+    expect(preview.stdout).toContain(
+      `An up would move ${ids.size} task(s) into one Sprint resource: each is adopted by the id the state holds`,
+    );
+    expect(stateResources(dir).some((r) => r.retainOnDelete)).toBe(false);
+    expect(Object.keys(emulator.stats().requests).filter((r) => !r.startsWith("GET "))).toEqual([]);
     // Every read of a task fails (400: not retried): the Sprint cannot adopt them.
     emulator.setFaults({ errorRate: 1, errorStatus: 400, routes: ["/v1/tasks"], methods: ["GET"] });
     const failed = await cli(dir, "up", "--bulk", "--yes");
