@@ -205,6 +205,25 @@ describe("Sprint update", () => {
   });
 });
 
+describe("Sprint refresh", () => {
+  it("reads tasks that share a project with list pages, others with one GET each", async () => {
+    const shared = { a: { title: "A", projectId: "p1" }, b: { title: "B", projectId: "p1" } };
+    const one = await up({ tasks: shared }, "proj/dev/shared");
+    emulator.log.length = 0;
+    await core.read(one.id, one.outs);
+    expect(emulator.log.map((e) => `${e.method} ${e.path}`)).toEqual([
+      "GET /v1/tasks?projectId=p1&limit=500",
+    ]);
+    const mixed = { c: { title: "C", projectId: "p1" }, d: { title: "D", projectId: "p2" } };
+    const two = await up({ tasks: mixed }, "proj/dev/mixed");
+    emulator.log.length = 0;
+    await core.read(two.id, two.outs);
+    expect(emulator.log.map((e) => `${e.method} ${e.path}`).sort()).toEqual(
+      [two.outs.taskIds.c, two.outs.taskIds.d].map((id) => `GET /v1/tasks/${id}`).sort(),
+    );
+  });
+});
+
 describe("Sprint exclusive", () => {
   it("records the sprint's undeclared tasks at refresh, and the next up deletes them", async () => {
     const inputs = { tasks: { a: { title: "A" } }, defaults: { sprintId: "s1" }, exclusive: true };

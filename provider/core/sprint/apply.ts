@@ -17,8 +17,11 @@ import { recordDependsOn, recordedDependsOn, recordValue, type SprintTasksState 
 
 const policies: Record<string, FieldPolicy> = TASK_FIELDS;
 
-/** The most attempts one apply makes while each still makes progress. */
-const MAX_ATTEMPTS = 12;
+/**
+ * The most attempts one apply makes while each still makes progress (or has creates whose
+ * outcome is unknown, to look up): a deep graph under faults advances a few layers per attempt.
+ */
+const MAX_ATTEMPTS = 100;
 
 /** One apply of a Sprint: its tasks' state (kept as calls succeed) and what is left to do. */
 export interface SprintApply {
@@ -34,12 +37,14 @@ export interface SprintApply {
   errors: Map<string, Error>;
   /** Calls that succeeded, over all attempts. */
   progress: number;
+  /** Creates whose outcome is not known, over all attempts: worth another attempt. */
+  uncertain: number;
 }
 
 /** Runs attempts until the tasks are as declared or an attempt changes nothing. */
 export async function applySprint(run: SprintApply): Promise<void> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const before = run.progress;
+    const before = run.progress + run.uncertain;
     run.errors.clear();
     // Tasks whose create's answer was lost are looked for first: a task found is not made again.
     await lookUpUncertain(run);
@@ -51,7 +56,7 @@ export async function applySprint(run: SprintApply): Promise<void> {
     );
     await updateAll(run, plan.work);
     await deleteAll(run, plan.removed);
-    if (run.progress === before) return;
+    if (run.progress + run.uncertain === before) return;
   }
 }
 
@@ -101,7 +106,10 @@ async function createAll(run: SprintApply, work: TaskWork[]): Promise<void> {
       run.state[key] = { ...(await createTask(run.who, task, ids as string[], was)) };
     } catch (err) {
       // Not known whether the task was made: recorded without an id, looked up next.
-      if (err instanceof UncertainCreate) run.state[key] = { fields: {}, ...(was ? { was } : {}) };
+      if (err instanceof UncertainCreate) {
+        run.state[key] = { fields: {}, ...(was ? { was } : {}) };
+        run.uncertain++;
+      }
       throw err;
     }
     run.progress++;

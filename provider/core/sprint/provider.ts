@@ -184,5 +184,6 @@ function newRun(id: string, state: SprintTasksState, strays: string[], inputs: P
     dirty: new Set(),
     errors: new Map(),
     progress: 0,
+    uncertain: 0,
   };
 }
