@@ -29,4 +29,4 @@ export {
   type ThreadMode,
 } from "./core";
 export * from "./components";
-export { sprintProgram } from "./cli/sprint-program";
+export { sprintProgram, type SprintProgramOptions } from "./cli/sprint-program";

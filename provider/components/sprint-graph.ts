@@ -4,19 +4,8 @@
  * threads, project threads and runs are the TaskGraph's own, with the same names and parent as
  * in the per-task design, each after the Sprint and given its task's id from `taskIds`.
  */
-import * as pulumi from "@pulumi/pulumi";
-import { RESOURCE_KINDS } from "../core/kinds";
+import { Sprint } from "../plugin-resources/sprint";
 import { TaskGraph, type DeclaredTasks, type TaskGraphArgs } from "./task-graph";
-
-/** The plugin's Sprint, by type token. */
-class Sprint extends pulumi.CustomResource {
-  /** The tasks' ids by key. */
-  declare public readonly taskIds: pulumi.Output<Record<string, string>>;
-
-  constructor(name: string, args: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) {
-    super(RESOURCE_KINDS.sprint.pluginToken, name, { ...args, taskIds: undefined }, opts);
-  }
-}
 
 /** A TaskGraph whose tasks are declared by one Sprint (named after the graph) instead of a Task each. */
 export class SprintTaskGraph extends TaskGraph {

@@ -48,7 +48,7 @@ function count(emulator: Emulator, route: string): number {
 /**
  * A sprint file of `n` tasks in layers of 10 (each task depends on one of the layer before),
  * one more with a task thread that runs the agent, one that depends on it, and a project thread
- * after the first task.
+ * and an agent run after the first task.
  */
 function sprintYaml(n: number, resource?: "task" | "sprint"): string {
   const lines = ["name: big", ...(resource ? [`resource: ${resource}`] : [])];
@@ -61,7 +61,8 @@ function sprintYaml(n: number, resource?: "task" | "sprint"): string {
   lines.push("  review:", "    title: Review");
   lines.push('    thread: { mode: run, message: "Review the sprint" }');
   lines.push("  release: { title: Release, dependsOn: [review, t0] }");
-  lines.push("threads:", "  kickoff: { title: Kickoff, dependsOn: [t0] }", "");
+  lines.push("threads:", "  kickoff: { title: Kickoff, dependsOn: [t0] }");
+  lines.push("runs:", '  setup: { serverId: srv_sandbox, prompt: "Prepare", dependsOn: [t0] }', "");
   return lines.join("\n");
 }
 
@@ -95,8 +96,8 @@ describe("pulumi-acp up --bulk and moving a stack between the designs", () => {
     const up = await cli(dir, "up", "--bulk", "--yes");
     expect(up.stderr).not.toContain("error:");
     expect(up.code).toBe(0);
-    // The stack, the graph, the Sprint, the task thread and the project thread.
-    expect(up.stdout).toContain("Changes: create 5.");
+    // The stack, the graph, the Sprint, the task thread, the project thread and the run.
+    expect(up.stdout).toContain("Changes: create 6.");
     expect(up.stdout).toMatch(/^ {2}\+ acp:Sprint big sprint-[0-9a-f]{32} created/m);
     const store = emulator.snapshot();
     expect(store.tasks.map((t) => t.title).sort()).toEqual(
@@ -108,10 +109,11 @@ describe("pulumi-acp up --bulk and moving a stack between the designs", () => {
     expect(new Set(release?.dependencyIds)).toEqual(
       new Set([ids.get("Review"), ids.get("Task 0")]),
     );
-    expect(store.threads).toHaveLength(2);
+    // The task's thread, the kickoff, and the thread backing the agent run.
+    expect(store.threads).toHaveLength(3);
     expect(store.threads.map((t) => t.title)).toContain("Kickoff");
     expect(review?.linkedThreadIds).toHaveLength(1);
-    expect(emulator.stats().agentExecutions.runThread).toBe(1);
+    expect(emulator.stats().agentExecutions).toMatchObject({ runThread: 1, serverRun: 1 });
     // The outputs are the per-task design's: every task's id by key.
     expect(up.stdout).toContain("Tasks (5):");
     expect(up.stdout).toMatch(new RegExp(`^ {2}review +${ids.get("Review")} +\\(thread thr_`, "m"));
@@ -129,7 +131,7 @@ describe("pulumi-acp up --bulk and moving a stack between the designs", () => {
     fs.writeFileSync(path.join(dir, "sprint.yaml"), sprintYaml(3, "sprint"));
     const fromFile = await cli(dir, "preview", "--expect-no-changes");
     expect(fromFile.code).toBe(0);
-    expect(emulator.stats().agentExecutions.runThread).toBe(0);
+    expect(emulator.stats().agentExecutions).toMatchObject({ runThread: 0, serverRun: 0 });
 
     const destroy = await cli(dir, "destroy", "--yes");
     expect(destroy.code).toBe(0);
@@ -148,21 +150,24 @@ describe("pulumi-acp up --bulk and moving a stack between the designs", () => {
       .snapshot()
       .threads.map((t) => t.id)
       .sort();
-    expect(threads).toHaveLength(2);
-    const runs = emulator.stats().agentExecutions.runThread;
-    expect(runs).toBe(1);
+    expect(threads).toHaveLength(3);
+    expect(emulator.stats().agentExecutions).toMatchObject({ runThread: 1, serverRun: 1 });
+    const runs = emulator.snapshot().runs.map((r) => r.id);
+    expect(runs).toHaveLength(1);
     const sameStore = () => {
       const store = emulator.snapshot();
       // No task lost, none added, none duplicated: the same ids, each title once.
       expect(store.tasks).toHaveLength(n + 2);
       expect(tasksByTitle()).toEqual(ids);
       expect(store.threads.map((t) => t.id).sort()).toEqual(threads);
-      expect(emulator.stats().agentExecutions.runThread).toBe(0);
+      expect(store.runs.map((r) => r.id)).toEqual(runs);
+      expect(emulator.stats().agentExecutions).toMatchObject({ runThread: 0, serverRun: 0 });
       for (const route of [
         "POST /v1/tasks",
         "DELETE /v1/tasks/:taskId",
         "POST /v1/threads",
         "POST /v1/tasks/:taskId/run-thread",
+        "POST /v1/servers/:serverId/runs",
       ]) {
         expect([route, count(emulator, route)]).toEqual([route, 0]);
       }
