@@ -205,6 +205,24 @@ describe("Sprint update", () => {
   });
 });
 
+describe("Sprint adoption", () => {
+  it("adopts an existing task by id with no POST, and sets the fields the program declares", async () => {
+    const existing = await api.tasks.create({ title: "Made by hand", priority: "low" });
+    emulator.log.length = 0;
+    const tasks = {
+      triage: { title: "Triage", priority: "low", adoptExistingId: existing.id },
+      fix: { title: "Fix", dependsOn: ["triage"] },
+    };
+    const { id, outs } = await up({ tasks }, "proj/dev/adopt");
+    expect(outs.taskIds.triage).toBe(existing.id);
+    expect(requests("POST").map((p) => (p.body as { title: string }).title)).toEqual(["Fix"]);
+    expect(requests("PATCH").map((p) => p.body)).toEqual([{ title: "Triage" }]);
+    const fix = emulator.snapshot().tasks.find((t) => t.id === outs.taskIds.fix);
+    expect(fix?.dependencyIds).toEqual([existing.id]);
+    expect((await core.diff(id, outs, { tasks })).changes).toBe(false);
+  });
+});
+
 describe("Sprint refresh", () => {
   it("reads tasks that share a project with list pages, others with one GET each", async () => {
     const shared = { a: { title: "A", projectId: "p1" }, b: { title: "B", projectId: "p1" } };
