@@ -160,6 +160,7 @@ describe("Sprint update", () => {
     await api.tasks.delete(outs.taskIds.b);
     const refreshed = (await core.read(id, outs)).props as SprintOutputs;
     expect(Object.keys(refreshed.taskIds)).toEqual(["a"]);
+    expect(refreshed.mermaid).toBe(outs.mermaid);
     const diff = await core.diff(id, refreshed, { tasks });
     expect(diff.detailedDiff).toEqual({ 'tasks["b"]': { kind: "add", replace: false } });
     const next = (await core.update(id, refreshed, { tasks })).outs as SprintOutputs;
