@@ -160,6 +160,7 @@ describe("Sprint update", () => {
     await api.tasks.delete(outs.taskIds.b);
     const refreshed = (await core.read(id, outs)).props as SprintOutputs;
     expect(Object.keys(refreshed.taskIds)).toEqual(["a"]);
+    expect(refreshed.mermaid).toBe(outs.mermaid);
     const diff = await core.diff(id, refreshed, { tasks });
     expect(diff.detailedDiff).toEqual({ 'tasks["b"]': { kind: "add", replace: false } });
     const next = (await core.update(id, refreshed, { tasks })).outs as SprintOutputs;
@@ -202,6 +203,24 @@ describe("Sprint update", () => {
     expect(diff.detailedDiff).toEqual({ 'tasks["a"].status': { kind: "update", replace: false } });
     await core.update(id, refreshed, { tasks });
     expect(emulator.snapshot().tasks[0].status).toBe("todo");
+  });
+});
+
+describe("Sprint adoption", () => {
+  it("adopts an existing task by id with no POST, and sets the fields the program declares", async () => {
+    const existing = await api.tasks.create({ title: "Made by hand", priority: "low" });
+    emulator.log.length = 0;
+    const tasks = {
+      triage: { title: "Triage", priority: "low", adoptExistingId: existing.id },
+      fix: { title: "Fix", dependsOn: ["triage"] },
+    };
+    const { id, outs } = await up({ tasks }, "proj/dev/adopt");
+    expect(outs.taskIds.triage).toBe(existing.id);
+    expect(requests("POST").map((p) => (p.body as { title: string }).title)).toEqual(["Fix"]);
+    expect(requests("PATCH").map((p) => p.body)).toEqual([{ title: "Triage" }]);
+    const fix = emulator.snapshot().tasks.find((t) => t.id === outs.taskIds.fix);
+    expect(fix?.dependencyIds).toEqual([existing.id]);
+    expect((await core.diff(id, outs, { tasks })).changes).toBe(false);
   });
 });
 

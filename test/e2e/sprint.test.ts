@@ -63,6 +63,13 @@ describe("a Sprint from a TypeScript program", () => {
     expect(h.emulator.stats().totalRequests).toBe(0);
   });
 
+  it("refreshes with one list page (the tasks share a project), and still previews no change", async () => {
+    h.emulator.resetStats();
+    expect(changesOf((await h.refresh()).summary)).toEqual({});
+    expect(h.emulator.stats().totalRequests).toBe(1);
+    expect(changesOf((await h.preview()).summary)).toEqual({});
+  });
+
   it("previews three edited tasks by name and field, and applies them with three PATCHes", async () => {
     // A copy made in this realm: the SDK serializes arrays from another realm as objects.
     const edited = JSON.parse(JSON.stringify(specs)) as typeof specs;

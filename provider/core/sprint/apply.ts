@@ -6,6 +6,7 @@
  */
 import { ConflictError, NotFoundError, type TaskUpdateParams } from "../../client";
 import { describeError } from "../errors";
+import { reportProgress } from "../progress";
 import type { FieldPolicy } from "../fields";
 import { acpClient } from "../settings";
 import { TASK_FIELDS } from "../task/fields";
@@ -50,6 +51,7 @@ export async function applySprint(run: SprintApply): Promise<void> {
     await lookUpUncertain(run);
     const plan = planSprint(run.state, run.declared);
     if (plan.work.length + plan.removed.length + run.strays.length + run.dirty.size === 0) return;
+    reportProgress(progressOf(plan.work, plan.removed.length + run.strays.length, attempt));
     await createAll(
       run,
       plan.work.filter((w) => w.kind !== "update"),
@@ -58,6 +60,17 @@ export async function applySprint(run: SprintApply): Promise<void> {
     await deleteAll(run, plan.removed);
     if (run.progress + run.uncertain === before) return;
   }
+}
+
+/** What an attempt is about to do, as the resource's status shows it. */
+function progressOf(work: TaskWork[], deletes: number, attempt: number): string {
+  const creates = work.filter((w) => w.kind !== "update").length;
+  const parts = [
+    creates ? `${creates} to create` : "",
+    work.length - creates ? `${work.length - creates} to update` : "",
+    deletes ? `${deletes} to delete` : "",
+  ].filter(Boolean);
+  return `tasks: ${parts.join(", ")}${attempt > 0 ? ` (attempt ${attempt + 1})` : ""}`;
 }
 
 const byKey = (run: SprintApply) => new Map(run.declared.map((t) => [t.key, t]));

@@ -49,23 +49,20 @@ function hexOf(id: string): string {
   return m[1];
 }
 
-/** The outputs of a Sprint whose tasks are as `state` records. */
+/**
+ * The outputs of a Sprint whose tasks are as `state` records. `settings` holds its concurrency
+ * and exclusive (the inputs, or the recorded outputs at refresh); `mermaid` its graph.
+ */
 function outputsOf(
   state: SprintTasksState,
   strays: string[],
-  inputs: Props,
-  mermaid?: string,
+  settings: Props,
+  mermaid: string,
 ): SprintOutputs {
-  const declared = declaredTasks(inputs);
-  const titled = declared.length > 0 || mermaid === undefined;
-  const outs: SprintOutputs = {
-    tasks: state,
-    taskIds: taskIdsOf(state),
-    mermaid: titled ? mermaidOf(declared) : mermaid,
-  };
+  const outs: SprintOutputs = { tasks: state, taskIds: taskIdsOf(state), mermaid };
   if (strays.length > 0) outs.strayTaskIds = strays;
-  if (inputs.concurrency !== undefined) outs.concurrency = concurrencyOf(inputs);
-  if (inputs.exclusive === true) outs.exclusive = true;
+  if (settings.concurrency !== undefined) outs.concurrency = concurrencyOf(settings);
+  if (settings.exclusive === true) outs.exclusive = true;
   return outs;
 }
 
@@ -132,6 +129,7 @@ export class SprintProviderImpl implements ResourceCore<Props, SprintOutputs> {
       );
     }
     const { state, strays } = await refreshSprint(props);
+    // The recorded graph stays: refresh reads tasks, not the program's titles.
     return { id, props: outputsOf(state, strays, props, String(props.mermaid ?? "")) };
   }
 
@@ -168,7 +166,7 @@ export class SprintProviderImpl implements ResourceCore<Props, SprintOutputs> {
   ): Promise<SprintOutputs> {
     const run = newRun(id, state, strays, inputs);
     await applySprint(run);
-    const outs = outputsOf(run.state, run.strays, inputs);
+    const outs = outputsOf(run.state, run.strays, inputs, mermaidOf(run.declared));
     if (run.errors.size > 0) throw partialFailure(run, id, outs);
     return outs;
   }
