@@ -8,6 +8,12 @@ export { TaskThread, type TaskThreadArgs } from "./dynamic/task-thread";
 export { Thread, type ThreadArgs } from "./dynamic/thread";
 export { AgentRun, type AgentRunArgs } from "./dynamic/agent-run";
 export {
+  Sprint,
+  type SprintArgs,
+  type SprintTaskArgs,
+  type SprintTaskField,
+} from "./plugin-resources/sprint";
+export {
   CONFIG_KEYS,
   TASK_FIELDS,
   TASK_OUTPUT_FIELDS,
@@ -23,4 +29,4 @@ export {
   type ThreadMode,
 } from "./core";
 export * from "./components";
-export { sprintProgram } from "./cli/sprint-program";
+export { sprintProgram, type SprintProgramOptions } from "./cli/sprint-program";

@@ -3,6 +3,7 @@
  * a misspelt option is a usage error (exit code 2), never silently ignored.
  */
 import { parseArgs } from "node:util";
+import type { SprintDesign } from "../components/sprint-file";
 
 /** The sprint commands: what each does to the stack. */
 export const SPRINT_COMMANDS = {
@@ -66,6 +67,11 @@ export interface SprintOptions {
   fast?: boolean;
   /** `--wait-for-lock SECONDS`: wait that long for another run on the stack to end. */
   waitForLock?: number;
+  /**
+   * `--bulk` (`sprint`) or `--per-task` (`task`): overrides the sprint file's `resource`;
+   * undefined: the file's, else `task`.
+   */
+  design?: SprintDesign;
 }
 
 /** The usage text of `pulumi-acp --help`. */
@@ -96,6 +102,10 @@ Options:
                        after every task (much faster; a killed run is repaired by the next
                        command, on any machine that shares the backend)
   --no-fast            write the state after every task instead
+  --bulk               up, preview: declare the tasks as one Sprint resource (the provider
+                       applies the whole graph in one engine step), whatever the sprint file's
+                       \`resource:\` says; threads and runs stay one resource each
+  --per-task           up, preview: one resource per task (the default), whatever the file says
   --wait-for-lock SECONDS
                        when another run holds the stack, wait up to SECONDS for it to end
                        (default: exit at once with code 5, naming the holder)
@@ -109,6 +119,11 @@ Environment:
   PULUMI_BACKEND_URL, PULUMI_ACCESS_TOKEN, PULUMI_CONFIG_PASSPHRASE
                                        a real Pulumi backend (or a logged-in Pulumi); without
                                        them the state is in ./.pulumi of the current directory
+
+Moving a stack between the designs: an up in the other design (--bulk on a stack of
+one resource per task, or --per-task on a stack holding a Sprint) adopts every task of the
+sprint file by the id the state holds: no task is created again, no thread or run is
+started again, and the old records leave the state without a DELETE to the API.
 
 Exit codes: 0 ok, 1 failure, 2 usage error, 3 changes found with --expect-no-changes,
             5 the stack is held by another run (or a killed run's lock is left over),
@@ -132,6 +147,8 @@ export function parseSprintArgs(command: SprintCommand, argv: string[]): SprintO
         fast: { type: "boolean" },
         "no-fast": { type: "boolean" },
         "wait-for-lock": { type: "string" },
+        bulk: { type: "boolean" },
+        "per-task": { type: "boolean" },
       },
     });
   } catch (err) {
@@ -157,6 +174,7 @@ export function parseSprintArgs(command: SprintCommand, argv: string[]): SprintO
       `--fast applies to up and destroy only (${command} writes no state per task): remove it`,
     );
   }
+  const design = designOf(command, values.bulk, values["per-task"]);
   const wait = nonBlank("wait-for-lock", values["wait-for-lock"]);
   const waitForLock = wait === undefined ? undefined : Number(wait);
   if (waitForLock !== undefined && !(Number.isFinite(waitForLock) && waitForLock >= 0)) {
@@ -173,5 +191,25 @@ export function parseSprintArgs(command: SprintCommand, argv: string[]): SprintO
     yes: values.yes ?? false,
     ...(fast !== undefined ? { fast } : {}),
     ...(waitForLock !== undefined ? { waitForLock } : {}),
+    ...(design !== undefined ? { design } : {}),
   };
+}
+
+/** The design `--bulk` or `--per-task` asks for, if any (see {@link SprintOptions.design}). */
+function designOf(
+  command: SprintCommand,
+  bulk: boolean | undefined,
+  perTask: boolean | undefined,
+): SprintDesign | undefined {
+  if (bulk && perTask) {
+    throw new UsageError("--bulk and --per-task contradict each other: give one of them");
+  }
+  if (!bulk && !perTask) return undefined;
+  const flag = bulk ? "--bulk" : "--per-task";
+  if (command !== "up" && command !== "preview") {
+    throw new UsageError(
+      `${flag} applies to up and preview only (${command} works on what the state holds, in either design): remove it`,
+    );
+  }
+  return bulk ? "sprint" : "task";
 }

@@ -26,6 +26,12 @@ function findPackageRoot(start: string): string {
 }
 
 /**
+ * The directory of the package's `acp` provider plugin (`pulumi-resource-acp`), which serves the
+ * Sprint resource: given to the engine in the project's `plugins: providers` setting.
+ */
+export const ACP_PLUGIN_DIR = path.join(REPO_ROOT, "plugin");
+
+/**
  * Runs scripts/ensure-pulumi (fast when the CLI is already there) and returns the directory
  * holding `pulumi`. Progress goes to this process's stderr, one line per step. `yaml`: also
  * Pulumi YAML's language host, for YAML programs.

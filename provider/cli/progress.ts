@@ -107,11 +107,16 @@ export class Progress {
     const forgets =
       FORGOTTEN_ON_DELETE.has(shortType(meta.type)) &&
       (meta.op === "delete" || meta.op === "delete-replaced");
+    // A record the command moves to the other design of the tasks (./design-move.ts).
+    const retained =
+      (meta.op === "delete" || meta.op === "delete-replaced") && meta.old?.retainOnDelete === true;
     const what = forgets
       ? `${this.opts.planning ? "would forget" : "forgotten"} (the API cannot delete a run: it stays on its server)`
-      : this.opts.planning
-        ? `would ${op.planned}`
-        : op.done;
+      : retained
+        ? `${this.opts.planning ? "would leave" : "left"} the state (its task stays on the API)`
+        : this.opts.planning
+          ? `would ${op.planned}`
+          : op.done;
     const fields = meta.diffs && meta.diffs.length > 0 ? ` [${meta.diffs.join(", ")}]` : "";
     const time = seconds === undefined ? "" : ` (${seconds}s)`;
     const id = !this.opts.planning && meta.new?.id ? ` ${meta.new.id}` : "";

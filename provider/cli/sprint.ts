@@ -7,18 +7,30 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as readline from "node:readline/promises";
-import { LocalWorkspace, type LocalWorkspaceOptions, type Stack } from "@pulumi/pulumi/automation";
+import {
+  LocalWorkspace,
+  type LocalWorkspaceOptions,
+  type ProjectSettings,
+  type Stack,
+} from "@pulumi/pulumi/automation";
 import { AcpClient } from "../client";
 import { loadSprintFile, type SprintFile } from "../components";
 import { DEFAULT_SPRINT_FILES, EXIT, UsageError, type SprintOptions } from "./args";
 import { apiTarget, type ApiTarget } from "./api-target";
 import { engineEnv } from "./backend";
 import { blank, SPRINT_PROJECT, type CommandIo } from "./command-io";
-import { describeChanges, ensurePulumi, localPulumiCommand, providerNodePath } from "./engine";
+import {
+  ACP_PLUGIN_DIR,
+  describeChanges,
+  ensurePulumi,
+  localPulumiCommand,
+  providerNodePath,
+} from "./engine";
 import { fastWanted, fastRunFilePath } from "./fast";
 import { Progress } from "./progress";
 import { fastRunHooks, fastRunOf, type ChangeHooks } from "./fast-run";
 import { whileInterruptible } from "./interrupt";
+import { clearRetainFlags, prepareDesign, retainMoved, type MovePlan } from "./design-move";
 import { sprintProgram } from "./sprint-program";
 import { appendStepSummary, writeSprintOutputs } from "./sprint-output";
 import { destroyRunsProgram, readDeployment } from "./state-read";
@@ -81,7 +93,13 @@ async function openStack(
   fs.mkdirSync(workDir, { recursive: true });
   const workspace: LocalWorkspaceOptions = {
     workDir,
-    projectSettings: { name: SPRINT_PROJECT, runtime: "nodejs" },
+    // The Sprint resource is the `acp` plugin's: the engine finds it in the package (`plugins`
+    // is a Pulumi.yaml setting that the Automation API's type does not list).
+    projectSettings: {
+      name: SPRINT_PROJECT,
+      runtime: "nodejs",
+      plugins: { providers: [{ name: "acp", path: ACP_PLUGIN_DIR }] },
+    } as ProjectSettings,
     envVars: {
       ...engine.env,
       // The provider process reads the API's address and token from its environment. Not
@@ -182,7 +200,16 @@ export async function runSprintCommand(opts: SprintOptions, io: CommandIo): Prom
       client: () => new AcpClient({ baseUrl: api.baseUrl, token: api.token }),
     });
     return await run.backendRun.guard({ runId: run.runId, fresh: !run.interrupted }, () =>
-      whileInterruptible(io, () => runOnStack(stack, opts, io, sprint, runProgram, started, hooks)),
+      whileInterruptible(io, () =>
+        runOnStack(
+          stack,
+          opts,
+          io,
+          { sprintFile, sprint, runProgram, localBackendDir: engine.localBackendDir },
+          started,
+          hooks,
+        ),
+      ),
     );
   } finally {
     // The emulator's store is written after every change, so closing loses nothing.
@@ -190,39 +217,70 @@ export async function runSprintCommand(opts: SprintOptions, io: CommandIo): Prom
   }
 }
 
+/**
+ * On a terminal, without --yes: shows what an up would change (or names the stack a destroy
+ * empties) and asks. False when there is nothing to do or the user said no.
+ */
+async function goAhead(
+  stack: Stack,
+  opts: SprintOptions,
+  io: CommandIo,
+  progress: (planning: boolean) => Progress,
+): Promise<boolean> {
+  const say = (text = "") => io.stdout.write(`${text}\n`);
+  if (!io.interactive || opts.yes || (opts.command !== "up" && opts.command !== "destroy")) {
+    return true;
+  }
+  const planned =
+    opts.command === "up"
+      ? (await stack.preview({ color: "never", onEvent: (e) => progress(true).onEvent(e) }))
+          .changeSummary
+      : undefined;
+  if (planned && describeChanges(planned) === "No changes.") {
+    say("No changes.");
+    return false;
+  }
+  const question =
+    opts.command === "up"
+      ? `\n${describeChanges(planned)} Apply them?`
+      : `Delete every task and thread of stack ${opts.stack}?`;
+  if (!(await confirm(io, question))) {
+    say("Nothing changed.");
+    return false;
+  }
+  return true;
+}
+
 async function runOnStack(
   stack: Stack,
   opts: SprintOptions,
   io: CommandIo,
-  sprint: SprintFile | undefined,
-  runProgram: boolean,
+  {
+    sprintFile,
+    sprint,
+    runProgram,
+    localBackendDir,
+  }: { sprintFile?: string; sprint?: SprintFile; runProgram: boolean; localBackendDir?: string },
   started: number,
   hooks: ChangeHooks,
 ): Promise<number> {
   const say = (text = "") => io.stdout.write(`${text}\n`);
+  const where = { project: SPRINT_PROJECT, localBackendDir };
+  let move: MovePlan | undefined;
+  if (sprint && sprintFile && (opts.command === "up" || opts.command === "preview")) {
+    const design = opts.design ?? sprint.resource ?? "task";
+    move = await prepareDesign(
+      stack,
+      { command: opts.command, sprintFile, sprint, design },
+      say,
+      where,
+    );
+  }
   const colour = io.interactive && blank(io.env.NO_COLOR);
   const progress = (planning: boolean) => new Progress(io.stdout, { planning, colour });
   const common = { color: "never" as const };
 
-  if (io.interactive && !opts.yes && (opts.command === "up" || opts.command === "destroy")) {
-    const planned =
-      opts.command === "up"
-        ? (await stack.preview({ ...common, onEvent: (e) => progress(true).onEvent(e) }))
-            .changeSummary
-        : undefined;
-    if (planned && describeChanges(planned) === "No changes.") {
-      say("No changes.");
-      return EXIT.ok;
-    }
-    const question =
-      opts.command === "up"
-        ? `\n${describeChanges(planned)} Apply them?`
-        : `Delete every task and thread of stack ${opts.stack}?`;
-    if (!(await confirm(io, question))) {
-      say("Nothing changed.");
-      return EXIT.ok;
-    }
-  }
+  if (!(await goAhead(stack, opts, io, progress))) return EXIT.ok;
 
   let changes: Record<string, number> | undefined;
   let outputs: Record<string, { value: unknown }> = {};
@@ -232,6 +290,7 @@ async function runOnStack(
   } else if (opts.command === "up") {
     const p = progress(false);
     await hooks.beforeChange();
+    if (move) await retainMoved(stack, move);
     const res = await stack.up({ ...common, onEvent: (e) => p.onEvent(e) });
     await hooks.changed();
     changes = res.summary.resourceChanges;
@@ -243,6 +302,8 @@ async function runOnStack(
   } else {
     const p = progress(false);
     await hooks.beforeChange();
+    // A move between the designs that did not finish: every record's task is deleted.
+    await clearRetainFlags(stack, where);
     // With acp config in play, running the program configures the provider from this run's
     // settings, even when the state's provider record still holds settings of an older run.
     changes = (await stack.destroy({ ...common, runProgram, onEvent: (e) => p.onEvent(e) })).summary

@@ -1,6 +1,7 @@
 /** Components built from Task and TaskThread: TaskGraph, sprint files, and the graph helpers. */
 export {
   TaskGraph,
+  type DeclaredTasks,
   type TaskGraphArgs,
   type TaskGraphDefaults,
   type TaskGraphTask,
@@ -11,7 +12,9 @@ export {
   parseSprintText,
   sprintFromObject,
   SprintFileError,
+  SPRINT_DESIGNS,
   TASK_KEY_PATTERN,
+  type SprintDesign,
   type SprintFile,
 } from "./sprint-file";
 export {

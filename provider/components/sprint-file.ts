@@ -18,6 +18,7 @@ import {
   ThreadSettings,
 } from "../core";
 import { closeMatches, graphIssues, notATaskOf } from "./graph";
+import { formatPath, issueReason, typeName } from "./sprint-file-messages";
 import type {
   TaskGraphDefaults,
   TaskGraphProjectThread,
@@ -25,12 +26,23 @@ import type {
   TaskGraphTask,
 } from "./task-graph";
 
+/**
+ * How a sprint's tasks are declared (a sprint file's `resource`): `task`, one Pulumi resource
+ * per task (the default), or `sprint`, one Sprint resource for all of them, which the provider
+ * applies in one engine step. Threads, project threads and runs are their own resources in both.
+ */
+export const SPRINT_DESIGNS = ["task", "sprint"] as const;
+/** One of {@link SPRINT_DESIGNS}. */
+export type SprintDesign = (typeof SPRINT_DESIGNS)[number];
+
 /** A sprint as read from a file: a TaskGraph's args, plus an optional name and description. */
 export interface SprintFile {
   /** Name of the sprint (TaskGraph resource name, if the program uses it). */
   name?: string;
   /** What the sprint is about. */
   description?: string;
+  /** How the tasks are declared (default `task`): see {@link SPRINT_DESIGNS}. */
+  resource?: SprintDesign;
   /** Task inputs applied to every task that does not set them. */
   defaults?: TaskGraphDefaults;
   /** The tasks by key. */
@@ -106,6 +118,7 @@ function buildSprintSchema() {
   return z.strictObject({
     name: NonBlank.optional(),
     description: z.string().optional(),
+    resource: z.enum(SPRINT_DESIGNS).optional(),
     defaults: Defaults.optional(),
     tasks: z.record(z.string(), SprintTask).refine((t) => Object.keys(t).length > 0, {
       error: "must declare at least one task",
@@ -116,36 +129,13 @@ function buildSprintSchema() {
 }
 
 const ALLOWED_PROPERTIES: Record<string, string[]> = {
-  top: ["name", "description", "defaults", "tasks", "threads", "runs"],
+  top: ["name", "description", "resource", "defaults", "tasks", "threads", "runs"],
   projectThread: [...Object.keys(ThreadInputs.shape), "dependsOn"],
   run: [...Object.keys(AgentRunInputs.shape), "dependsOn"],
   task: ["title", ...Object.keys(taskFields), "adoptExistingId", "dependsOn", "thread"],
   defaults: Object.keys(taskFields),
   thread: TASK_THREAD_INPUT_FIELDS.filter((f) => f !== "taskId"),
 };
-
-function formatPath(p: ReadonlyArray<PropertyKey>): string {
-  let out = "";
-  for (const seg of p) {
-    const s = String(seg);
-    if (typeof seg === "number") out += `[${s}]`;
-    else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(s)) out += out ? `.${s}` : s;
-    else out += `[${JSON.stringify(s)}]`;
-  }
-  return out || "(top level)";
-}
-
-function typeName(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "a list";
-  if (typeof v === "object") return "an object";
-  return typeof v;
-}
-
-function shown(v: unknown): string {
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
-}
 
 function allowedFor(p: ReadonlyArray<PropertyKey>): string[] {
   if (p.length === 0) return ALLOWED_PROPERTIES.top;
@@ -157,41 +147,18 @@ function allowedFor(p: ReadonlyArray<PropertyKey>): string[] {
   return [];
 }
 
-function issueReason(issue: z.core.$ZodIssue): string[] {
-  const input = (issue as { input?: unknown }).input;
-  switch (issue.code) {
-    case "invalid_value":
-      return [
-        `expected one of ${issue.values.map((v) => String(v)).join("|")}, got ${shown(input)}`,
-      ];
-    case "invalid_type":
-      return [
-        input === undefined
-          ? "is required"
-          : `expected ${issue.expected}, got ${typeName(input)} ${shown(input)}`,
-      ];
-    case "unrecognized_keys": {
-      const allowed = allowedFor(issue.path);
-      return issue.keys.map((k) => {
-        const close = closeMatches(k, allowed, 1);
-        return (
-          `unknown property "${k}"` +
-          (close.length > 0
-            ? ` (did you mean "${close[0]}"?)`
-            : allowed.length > 0
-              ? ` (allowed: ${allowed.join(", ")})`
-              : "")
-        );
-      });
-    }
-    default:
-      // The value is worth echoing only when it is short: a string, number or boolean.
-      return [
-        input === undefined || (typeof input === "object" && input !== null)
-          ? issue.message
-          : `${issue.message}, got ${shown(input)}`,
-      ];
-  }
+/** Words a user may write for a design, as the command line says them (`--bulk`, `--per-task`). */
+const DESIGN_WORDS: Record<string, SprintDesign> = {
+  bulk: "sprint",
+  "per-task": "task",
+  pertask: "task",
+};
+
+/** The design a mistyped `resource` most likely means (a typo there changes every task). */
+function designHint(path: ReadonlyArray<PropertyKey>, input: unknown): string[] {
+  if (path.length !== 1 || path[0] !== "resource" || typeof input !== "string") return [];
+  const word = DESIGN_WORDS[input.trim().toLowerCase()];
+  return word ? [word] : closeMatches(input, SPRINT_DESIGNS, 1);
 }
 
 /**
@@ -210,7 +177,7 @@ export function sprintFromObject(obj: unknown, sourceName: string): SprintFile {
   if (!parsed.success) {
     const problems: string[] = [];
     for (const issue of parsed.error.issues) {
-      for (const reason of issueReason(issue)) {
+      for (const reason of issueReason(issue, allowedFor(issue.path), designHint)) {
         problems.push(`${sourceName}: ${formatPath(issue.path)}: ${reason}`);
       }
     }

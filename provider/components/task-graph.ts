@@ -41,6 +41,18 @@ export type TaskGraphProjectThread = ThreadArgs & AfterTasks;
 /** An agent run of a {@link TaskGraph} (`POST /v1/servers/{serverId}/runs`): an AgentRun's inputs. */
 export type TaskGraphRun = AgentRunArgs & AfterTasks;
 
+/** The tasks of a {@link TaskGraph} as declared: what its threads and runs wait for. */
+export interface DeclaredTasks {
+  /** The Task resources by key (none when one resource declares every task). */
+  tasks: Record<string, Task>;
+  /** The resource that declares each task, by key: what depends on the task depends on it. */
+  resources: Record<string, pulumi.Resource>;
+  /** The tasks' ids by key. */
+  taskIds: pulumi.Output<Record<string, string>>;
+  /** One task's id, known as soon as that task exists. */
+  taskId(key: string): pulumi.Input<string>;
+}
+
 /** Inputs of a {@link TaskGraph}. */
 export interface TaskGraphArgs {
   /** The tasks by key. A key names the task in `dependsOn` and in the child resources' names. */
@@ -92,11 +104,12 @@ export class TaskGraph extends pulumi.ComponentResource {
     validateWork(name, args);
     super("acp:index:TaskGraph", name, {}, opts);
 
-    const { tasks, threads } = this.declareTasks(name, args);
+    const declared = this.declareTasks(name, args);
+    const threads = this.declareTaskThreads(name, args, declared);
 
     const after = (dependsOn: string[] | undefined): pulumi.CustomResourceOptions => ({
       parent: this,
-      dependsOn: (dependsOn ?? []).map((k) => tasks[k]),
+      dependsOn: (dependsOn ?? []).map((k) => declared.resources[k]),
     });
     const projectThreads: Record<string, Thread> = {};
     for (const [key, { dependsOn, ...threadArgs }] of Object.entries(args.threads ?? {})) {
@@ -111,11 +124,11 @@ export class TaskGraph extends pulumi.ComponentResource {
       runs[key] = this.declareRun(`${name}-run-${key}`, runArgs, after(dependsOn));
     }
 
-    this.tasks = tasks;
+    this.tasks = declared.tasks;
     this.threads = threads;
     this.projectThreads = projectThreads;
     this.runs = runs;
-    this.taskIds = idsByKey(tasks);
+    this.taskIds = declared.taskIds;
     this.threadIds = idsByKey(threads);
     this.projectThreadIds = idsByKey(projectThreads);
     this.runIds = idsByKey(runs);
@@ -129,18 +142,18 @@ export class TaskGraph extends pulumi.ComponentResource {
     });
   }
 
-  /** Declares the graph's tasks, each after its dependencies, and the threads of those with a `thread`. */
-  private declareTasks(
-    name: string,
-    args: TaskGraphArgs,
-  ): { tasks: Record<string, Task>; threads: Record<string, TaskThread> } {
+  /**
+   * Declares the graph's tasks: by default one Task per key, each after its dependencies. A
+   * graph that declares them another way (one Sprint for all of them) overrides this; the
+   * threads, project threads and runs are declared the same way after either.
+   */
+  protected declareTasks(name: string, args: TaskGraphArgs): DeclaredTasks {
     const defaults = args.defaults ?? {};
     const tasks: Record<string, Task> = {};
-    const threads: Record<string, TaskThread> = {};
     const build = (key: string): Task => {
       const existing = tasks[key];
       if (existing) return existing;
-      const { dependsOn, thread, ...own } = args.tasks[key];
+      const { dependsOn, thread: _thread, ...own } = args.tasks[key];
       // Dependencies first: their ids are this task's inputs. The graph has no cycle.
       const deps = (dependsOn ?? []).map(build);
       const taskArgs: TaskArgs = {
@@ -150,17 +163,35 @@ export class TaskGraph extends pulumi.ComponentResource {
       if (dependsOn !== undefined) taskArgs.dependencyIds = deps.map((d) => d.id);
       const task = this.declareTask(`${name}-${key}`, taskArgs, { parent: this });
       tasks[key] = task;
-      if (thread) {
-        threads[key] = this.declareThread(
-          `${name}-${key}-thread`,
-          { ...thread, taskId: task.id },
-          { parent: this, dependsOn: [task] },
-        );
-      }
       return task;
     };
     for (const key of Object.keys(args.tasks)) build(key);
-    return { tasks, threads };
+    return {
+      tasks,
+      resources: tasks,
+      taskIds: idsByKey(tasks),
+      taskId: (key) => tasks[key].id,
+    };
+  }
+
+  /** Declares the thread of each task with a `thread`, once its task exists. */
+  private declareTaskThreads(
+    name: string,
+    args: TaskGraphArgs,
+    declared: DeclaredTasks,
+  ): Record<string, TaskThread> {
+    const threads: Record<string, TaskThread> = {};
+    for (const [key, { thread, adoptExistingId }] of Object.entries(args.tasks)) {
+      if (!thread) continue;
+      // An adopted task's id is known before it is read: a preview then shows its thread as it
+      // is, not as waiting for an id.
+      threads[key] = this.declareThread(
+        `${name}-${key}-thread`,
+        { ...thread, taskId: adoptExistingId ?? declared.taskId(key) },
+        { parent: this, dependsOn: [declared.resources[key]] },
+      );
+    }
+    return threads;
   }
 
   /**

@@ -58,6 +58,38 @@ describe("parseSprintArgs", () => {
     });
   });
 
+  it("takes --bulk and --per-task for up and preview: the design of the tasks", () => {
+    expect(parseSprintArgs("up", ["s.yaml", "--bulk"])).toMatchObject({
+      sprintFile: "s.yaml",
+      design: "sprint",
+    });
+    expect(parseSprintArgs("preview", ["--per-task"]).design).toBe("task");
+    // Without either, the sprint file decides (its `resource`, else one resource per task).
+    expect("design" in parseSprintArgs("up", [])).toBe(false);
+  });
+
+  it.each([
+    [
+      ["--bulk", "--per-task"],
+      "up",
+      "--bulk and --per-task contradict each other: give one of them",
+    ],
+    [
+      ["--bulk"],
+      "destroy",
+      "--bulk applies to up and preview only (destroy works on what the state holds, in either design): remove it",
+    ],
+    [
+      ["--per-task"],
+      "refresh",
+      "--per-task applies to up and preview only (refresh works on what the state holds, in either design): remove it",
+    ],
+    [["--bulk=yes"], "up", "--bulk"],
+  ] as const)("refuses the design options %j for %s", (argv, command, message) => {
+    expect(() => parseSprintArgs(command, [...argv])).toThrow(UsageError);
+    expect(() => parseSprintArgs(command, [...argv])).toThrow(message);
+  });
+
   it.each([
     [["--bogus"], "Unknown option '--bogus'"],
     [["--stack"], "Option '--stack <value>' argument missing"],
@@ -78,6 +110,9 @@ describe("main", () => {
       "Usage:\n  pulumi-acp up|preview|refresh|destroy [SPRINT_FILE] [options]",
     );
     expect(help.out).toContain("Exit codes: 0 ok, 1 failure, 2 usage error, 3 changes found");
+    expect(help.out).toMatch(/--bulk {15}up, preview: declare the tasks as one Sprint resource/);
+    expect(help.out).toContain("--per-task           up, preview: one resource per task");
+    expect(help.out).toContain("Moving a stack between the designs:");
     expect((await run("up", "--help")).code).toBe(EXIT.ok);
     const bare = await run();
     expect(bare.code).toBe(EXIT.usage);

@@ -37,6 +37,16 @@ describe("Progress", () => {
     expect(text).toBe("  + acp:Task sprint-api task_1 created [title] (3s)\n");
   });
 
+  it("says that a record the command moves to the other design leaves the state, not the API", () => {
+    const retained = meta("delete", { old: { retainOnDelete: true } });
+    expect(render(false, [{ resOutputsEvent: retained as never }])).toBe(
+      "  - acp:Task sprint-api left the state (its task stays on the API)\n",
+    );
+    expect(render(true, [{ resourcePreEvent: retained as never }])).toBe(
+      "  - acp:Task sprint-api would leave the state (its task stays on the API)\n",
+    );
+  });
+
   it("says that deleting an agent run only forgets it, through either door", () => {
     const run = (type: string, op: string) => ({
       metadata: { ...meta(op).metadata, type, urn: URN.replace("sprint-api", "setup") },

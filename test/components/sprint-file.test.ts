@@ -88,6 +88,39 @@ describe("sprint files", () => {
     ]);
   });
 
+  it("takes resource: task or sprint (default: none, one resource per task)", () => {
+    expect(parseSprintText("tasks: { a: { title: A } }\n", "s.yaml").resource).toBeUndefined();
+    expect(
+      parseSprintText("resource: sprint\ntasks: { a: { title: A } }\n", "s.yaml").resource,
+    ).toBe("sprint");
+    expect(
+      parseSprintText('{"resource": "task", "tasks": {"a": {"title": "A"}}}', "s.json").resource,
+    ).toBe("task");
+  });
+
+  it.each([
+    ["sprnt", 'expected one of task|sprint, got "sprnt" (did you mean "sprint"?)'],
+    ["Tasks", 'expected one of task|sprint, got "Tasks" (did you mean "task"?)'],
+    ["bulk", 'expected one of task|sprint, got "bulk" (did you mean "sprint"?)'],
+    ["per-task", 'expected one of task|sprint, got "per-task" (did you mean "task"?)'],
+    ["graph", 'expected one of task|sprint, got "graph"'],
+  ])("names the file and field of a bad resource %j, with the value meant", (value, reason) => {
+    expect(
+      problemsOf(() =>
+        parseSprintText(`resource: ${value}\ntasks: { a: { title: A } }\n`, "sprint.yaml"),
+      ),
+    ).toEqual([`sprint.yaml: resource: ${reason}`]);
+  });
+
+  it("suggests resource for a misspelt top-level resource field", () => {
+    expect(
+      problemsOf(() => parseSprintText("resorce: sprint\ntasks: { a: { title: A } }\n", "s.yaml")),
+    ).toEqual(['s.yaml: (top level): unknown property "resorce" (did you mean "resource"?)']);
+    expect(
+      problemsOf(() => sprintFromObject({ resource: 1, tasks: { a: { title: "A" } } }, "obj")),
+    ).toEqual(["obj: resource: expected one of task|sprint, got 1"]);
+  });
+
   it("reports an unknown property with the closest known one", () => {
     expect(
       problemsOf(() =>

@@ -36,6 +36,17 @@ const value = <T>(o: pulumi.Output<T>): Promise<T> =>
   new Promise((resolve) => o.apply((v) => resolve(v)));
 
 describe("TaskGraph", () => {
+  it("gives the thread of an adopted task the adopted id, known before the task is read", async () => {
+    const graph = new TaskGraph("a", {
+      tasks: {
+        build: { title: "Build", adoptExistingId: "task_7", thread: { mode: "run" } },
+      },
+    });
+    await value(graph.threadIds);
+    const thread = registered.find((r) => r.name === "a-build-thread") as Registered;
+    expect(thread.inputs.taskId).toBe("task_7");
+  });
+
   it("declares a task per key and a thread where asked, wired and defaulted", async () => {
     const graph = new TaskGraph("s", {
       defaults: { sprintId: "sp_1", priority: "low" },

@@ -219,6 +219,14 @@ describe("pulumi-acp from an npm pack tarball installed into an empty project", 
     expect(again.code).toBe(0);
     expect(again.stdout).toContain("No changes.");
 
+    // The Sprint resource through the plugin the package ships: the same tasks, adopted.
+    const ids = storedTasks(project).map((t) => t.id);
+    const bulk = await npx("up", "sprint.yaml", "--bulk");
+    expect(bulk.stderr).not.toContain("error:");
+    expect(bulk.code).toBe(0);
+    expect(bulk.stdout).toContain("Moving 3 task(s) into one Sprint resource");
+    expect(storedTasks(project).map((t) => t.id)).toEqual(ids);
+
     fs.writeFileSync(
       path.join(project, "sprint.yaml"),
       sprint.replace("title: Release", "title: Release 1.0"),
