@@ -200,12 +200,12 @@ export async function runSprintCommand(opts: SprintOptions, io: CommandIo): Prom
       client: () => new AcpClient({ baseUrl: api.baseUrl, token: api.token }),
     });
     return await run.backendRun.guard({ runId: run.runId, fresh: !run.interrupted }, () =>
-      whileInterruptible(io, () =>
+      whileInterruptible(io, (interrupted) =>
         runOnStack(
           stack,
           opts,
           io,
-          { sprintFile, sprint, runProgram, localBackendDir: engine.localBackendDir },
+          { sprintFile, sprint, runProgram, localBackendDir: engine.localBackendDir, interrupted },
           started,
           hooks,
         ),
@@ -260,7 +260,15 @@ async function runOnStack(
     sprint,
     runProgram,
     localBackendDir,
-  }: { sprintFile?: string; sprint?: SprintFile; runProgram: boolean; localBackendDir?: string },
+    interrupted,
+  }: {
+    sprintFile?: string;
+    sprint?: SprintFile;
+    runProgram: boolean;
+    localBackendDir?: string;
+    /** Whether Ctrl-C came: an engine stopped by it may still answer success. */
+    interrupted: () => boolean;
+  },
   started: number,
   hooks: ChangeHooks,
 ): Promise<number> {
@@ -292,7 +300,8 @@ async function runOnStack(
     await hooks.beforeChange();
     if (move) await retainMoved(stack, move);
     const res = await stack.up({ ...common, onEvent: (e) => p.onEvent(e) });
-    await hooks.changed();
+    // Stopped by Ctrl-C: the record stays, so the next command repairs what the run left.
+    if (!interrupted()) await hooks.changed();
     changes = res.summary.resourceChanges;
     outputs = res.outputs;
   } else if (opts.command === "refresh") {
@@ -308,7 +317,8 @@ async function runOnStack(
     // settings, even when the state's provider record still holds settings of an older run.
     changes = (await stack.destroy({ ...common, runProgram, onEvent: (e) => p.onEvent(e) })).summary
       .resourceChanges;
-    await hooks.changed();
+    // Stopped by Ctrl-C: the record stays, so the next command repairs what the run left.
+    if (!interrupted()) await hooks.changed();
   }
 
   const summary = describeChanges(changes);
