@@ -8,6 +8,12 @@ export { TaskThread, type TaskThreadArgs } from "./dynamic/task-thread";
 export { Thread, type ThreadArgs } from "./dynamic/thread";
 export { AgentRun, type AgentRunArgs } from "./dynamic/agent-run";
 export {
+  Sprint,
+  type SprintArgs,
+  type SprintTaskArgs,
+  type SprintTaskField,
+} from "./plugin-resources/sprint";
+export {
   CONFIG_KEYS,
   TASK_FIELDS,
   TASK_OUTPUT_FIELDS,

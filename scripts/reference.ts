@@ -22,7 +22,7 @@ import {
   ThreadStatus,
 } from "../provider/client/schemas";
 import { PROVIDER_KINDS, RESOURCE_KINDS, kindDescription } from "../provider/core";
-import type { FieldPolicy, ProviderKind, ResourceKind } from "../provider/core";
+import type { BothDoorsKind, FieldPolicy, ProviderKind, ResourceKind } from "../provider/core";
 
 /** The repository's root: generated paths are relative to it. */
 export const ROOT = path.join(__dirname, "..");
@@ -122,7 +122,7 @@ export const fileNameOf = (kind: ResourceKind) =>
 const comment = (text: string, indent = "  ") => `${indent}/** ${text.replace(/\*\//g, "*\\/")} */`;
 
 /** provider/dynamic/generated/<kind>.ts: the kind's args interface and declared outputs. */
-export function typesFile(kind: ResourceKind): string {
+export function typesFile(kind: BothDoorsKind): string {
   const names = new Set<string>();
   const input = (t: string) => `pulumi.Input<${t}>`;
   const args: string[] = [];
@@ -223,8 +223,15 @@ export function referencePage(kind: ResourceKind): string {
     "",
     "| | dynamic resource (`pulumi-acp`) | provider plugin (`acp`) |",
     "|---|---|---|",
-    `| type token | \`${kind.dynamicToken}\` | \`${kind.pluginToken}\` |`,
-    `| import | ${"adoptExistingId" in kind.fields ? "`adoptExistingId`; " : ""}not \`pulumi import\` (pulumi/pulumi#16175) | \`pulumi import ${kind.pluginToken} NAME ID\`, ID: ${kind.importId.form} |`,
+    ...(kind.doors === "plugin"
+      ? [
+          `| type token | none: the TypeScript class \`${kind.name}\` goes through the plugin | \`${kind.pluginToken}\` |`,
+          `| import | ${kind.importId.form} | ${kind.importId.form} |`,
+        ]
+      : [
+          `| type token | \`${kind.dynamicToken}\` | \`${kind.pluginToken}\` |`,
+          `| import | ${"adoptExistingId" in kind.fields ? "`adoptExistingId`; " : ""}not \`pulumi import\` (pulumi/pulumi#16175) | \`pulumi import ${kind.pluginToken} NAME ID\`, ID: ${kind.importId.form} |`,
+        ]),
     "",
     ...fieldTables(kind),
     "",
@@ -278,8 +285,10 @@ export function readmeText(readme: string): string {
 export function generatedFiles(): Record<string, string> {
   const files: Record<string, string> = {};
   for (const k of PROVIDER_KINDS as ProviderKind[]) {
-    const kind = RESOURCE_KINDS[k];
-    files[`provider/dynamic/generated/${fileNameOf(kind)}.ts`] = typesFile(kind);
+    const kind: ResourceKind = RESOURCE_KINDS[k];
+    if (kind.doors !== "plugin") {
+      files[`provider/dynamic/generated/${fileNameOf(kind)}.ts`] = typesFile(kind);
+    }
     files[`docs/resources/${fileNameOf(kind)}.md`] = referencePage(kind);
   }
   files["README.md"] = readmeText(fs.readFileSync(path.join(ROOT, "README.md"), "utf8"));

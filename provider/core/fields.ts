@@ -49,6 +49,8 @@ export interface FieldPolicy {
   readonly present?: boolean;
   /** The output's type, for properties that neither the inputs nor the API's schema describe. */
   readonly type?: z.ZodType;
+  /** An input's type as an output, where the provider records something else than the input. */
+  readonly outputType?: z.ZodType;
   /** What a user needs to know: the plugin's schema and the docs show it. */
   readonly doc: string;
 }

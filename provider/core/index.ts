@@ -56,9 +56,25 @@ export {
   type RunField,
 } from "./agent-run/fields";
 export { AgentRunInputs, AgentRunProviderImpl } from "./agent-run/provider";
+export { SPRINT_FIELDS } from "./sprint/fields";
+export { SprintProviderImpl, sprintIdOf, type SprintOutputs } from "./sprint/provider";
+export {
+  DEFAULT_CONCURRENCY,
+  SprintDefaults,
+  SprintInputs,
+  SprintTaskInputs,
+  SPRINT_TASK_FIELDS,
+} from "./sprint/inputs";
+export type { SprintTaskState, SprintTasksState } from "./sprint/state";
 export {
   RESOURCE_KINDS,
   PROVIDER_KINDS,
+  DYNAMIC_KINDS,
+  dynamicTokenOf,
+  isDynamicKind,
+  type BothDoorsKind,
+  type DynamicKind,
+  type PluginOnlyKind,
   doorCore,
   kindDescription,
   kindOfToken,

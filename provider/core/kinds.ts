@@ -5,7 +5,8 @@
  * reference pages are generated from it, and `pulumi-acp`'s recovery reads which kinds it adopts.
  *
  * A kind missing a piece does not compile (`satisfies` below), and test/core/kinds.test.ts checks
- * that each entry is served by both doors and described by the schema.
+ * that each entry is served by its doors and described by the schema. A kind is served by both
+ * doors (the dynamic resources and the plugin) unless its `doors` say the plugin only.
  */
 import type { z } from "zod";
 import { Run as ApiRun, Task as ApiTask, Thread as ApiThread } from "../client/schemas";
@@ -20,6 +21,8 @@ import { THREAD_RESOURCE_FIELDS } from "./thread/fields";
 import { ThreadInputs, ThreadProviderImpl } from "./thread/provider";
 import { RUN_EVENTS_KEPT, RUN_FIELDS } from "./agent-run/fields";
 import { AgentRunInputs, AgentRunProviderImpl } from "./agent-run/provider";
+import { SPRINT_FIELDS } from "./sprint/fields";
+import { SprintInputs, SprintProviderImpl } from "./sprint/provider";
 
 /**
  * How an existing object is named to `pulumi import` (the plugin) and to `read` (refresh): the
@@ -39,23 +42,12 @@ export interface ImportId {
  */
 export type Recovery = "task" | "linked-thread" | "none";
 
-/** One resource kind: its name, tokens, field table, schemas, core and recovery. */
-export interface ResourceKind<
-  Name extends string = string,
-  Inputs extends Props = Props,
-  Outputs extends Props = Props,
-> {
+/** The pieces every kind has: its name, plugin token, field table, schemas, core and recovery. */
+interface KindPieces<Name extends string, Inputs extends Props, Outputs extends Props> {
   /** The resource's name in every language: `Task`. */
   readonly name: Name;
-  /** The dynamic resource's type token (`new dynamic.Resource(..., "acp", name)`). */
-  readonly dynamicToken: `pulumi-nodejs:dynamic/acp:${Name}`;
   /** The plugin's type token. */
   readonly pluginToken: `acp:index:${Name}`;
-  /**
-   * The module whose exports are the kind's serialized dynamic provider, as existing states
-   * record it: never rename one (see provider/dynamic/shim.ts).
-   */
-  readonly providerModule: `pulumi-acp/providers/${string}`;
   /** The field-policy table: every property, input or output, with its policy and doc. */
   readonly fields: FieldTable;
   /** The inputs check accepts (strict): the schema's input types come from it. */
@@ -71,6 +63,44 @@ export interface ResourceKind<
   /** The implementation, behind the one interface every kind satisfies. */
   readonly core: ResourceCore<Inputs, Outputs>;
 }
+
+/** A kind served by both front doors: the dynamic resources and the plugin. */
+export interface BothDoorsKind<
+  Name extends string = string,
+  Inputs extends Props = Props,
+  Outputs extends Props = Props,
+> extends KindPieces<Name, Inputs, Outputs> {
+  /** Both doors: the default. */
+  readonly doors?: "both";
+  /** The dynamic resource's type token (`new dynamic.Resource(..., "acp", name)`). */
+  readonly dynamicToken: `pulumi-nodejs:dynamic/acp:${Name}`;
+  /**
+   * The module whose exports are the kind's serialized dynamic provider, as existing states
+   * record it: never rename one (see provider/dynamic/shim.ts).
+   */
+  readonly providerModule: `pulumi-acp/providers/${string}`;
+}
+
+/**
+ * A kind served by the plugin only: its TypeScript class is a `CustomResource` of the plugin's
+ * token, so it has no dynamic token and no serialized provider module.
+ */
+export interface PluginOnlyKind<
+  Name extends string = string,
+  Inputs extends Props = Props,
+  Outputs extends Props = Props,
+> extends KindPieces<Name, Inputs, Outputs> {
+  readonly doors: "plugin";
+  readonly dynamicToken?: never;
+  readonly providerModule?: never;
+}
+
+/** One resource kind: its name, tokens, field table, schemas, core and recovery. */
+export type ResourceKind<
+  Name extends string = string,
+  Inputs extends Props = Props,
+  Outputs extends Props = Props,
+> = BothDoorsKind<Name, Inputs, Outputs> | PluginOnlyKind<Name, Inputs, Outputs>;
 
 /** Every resource kind, by the name the code uses. */
 export const RESOURCE_KINDS = {
@@ -127,6 +157,19 @@ export const RESOURCE_KINDS = {
     recovery: "none",
     core: redacting(new AgentRunProviderImpl()),
   },
+  sprint: {
+    name: "Sprint",
+    doors: "plugin",
+    pluginToken: "acp:index:Sprint",
+    fields: SPRINT_FIELDS,
+    inputs: SprintInputs,
+    api: ApiTask,
+    description:
+      "A whole task graph as one resource: the provider creates its tasks in dependency order, updates each changed task with one PATCH of the changed fields, and deletes dependents first, making the API calls itself in one engine step. Its id is the Sprint's own (sprint-<32 hex digits>); its tasks' ids are in taskIds.",
+    importId: { form: "not imported: declare its tasks with adoptExistingId" },
+    recovery: "none",
+    core: redacting(new SprintProviderImpl()),
+  },
 } as const satisfies { readonly [kind: string]: ResourceKind };
 
 /** The resource kinds, by the name the code uses (`task`, `taskThread`, ...). */
@@ -134,6 +177,24 @@ export type ProviderKind = keyof typeof RESOURCE_KINDS;
 
 /** Every kind's code name, in registry order. */
 export const PROVIDER_KINDS = Object.keys(RESOURCE_KINDS) as ProviderKind[];
+
+/** The kinds the dynamic door serves (every kind but the plugin-only ones). */
+export type DynamicKind = {
+  [K in ProviderKind]: (typeof RESOURCE_KINDS)[K] extends { dynamicToken: string } ? K : never;
+}[ProviderKind];
+
+/** Whether the dynamic door serves `kind`. */
+export function isDynamicKind(kind: ProviderKind): kind is DynamicKind {
+  return (RESOURCE_KINDS[kind] as ResourceKind).doors !== "plugin";
+}
+
+/** The kinds the dynamic door serves, in registry order. */
+export const DYNAMIC_KINDS = PROVIDER_KINDS.filter(isDynamicKind);
+
+/** A kind's dynamic type token, if the dynamic door serves it. */
+export function dynamicTokenOf(kind: ResourceKind): string | undefined {
+  return kind.doors === "plugin" ? undefined : kind.dynamicToken;
+}
 
 /** The one implementation of a resource kind in this process, typed as the kind declares it. */
 export function providerCore<K extends ProviderKind>(kind: K): (typeof RESOURCE_KINDS)[K]["core"] {
@@ -150,7 +211,7 @@ export function doorCore(kind: ProviderKind): ResourceCore {
 /** The kind whose plugin or dynamic type token is `token`, if any. */
 export function kindOfToken(token: string): ProviderKind | undefined {
   return PROVIDER_KINDS.find(
-    (k) => RESOURCE_KINDS[k].pluginToken === token || RESOURCE_KINDS[k].dynamicToken === token,
+    (k) => RESOURCE_KINDS[k].pluginToken === token || dynamicTokenOf(RESOURCE_KINDS[k]) === token,
   );
 }
 
@@ -158,7 +219,7 @@ export function kindOfToken(token: string): ProviderKind | undefined {
 export function tokensRecovered(recovery: Recovery): Set<string> {
   return new Set(
     PROVIDER_KINDS.filter((k) => RESOURCE_KINDS[k].recovery === recovery).flatMap((k) => [
-      RESOURCE_KINDS[k].dynamicToken,
+      ...[dynamicTokenOf(RESOURCE_KINDS[k])].filter((t): t is string => t !== undefined),
       RESOURCE_KINDS[k].pluginToken,
     ]),
   );

@@ -22,6 +22,18 @@ export interface DiffResult {
   changes: boolean;
   replaces: string[];
   deleteBeforeReplace: boolean;
+  /**
+   * What changed, by property path (`tasks["build"].title`), for a kind whose inputs nest: the
+   * engine shows it in a preview (the plugin hands it over; the dynamic door cannot).
+   */
+  detailedDiff?: Record<string, PropertyDiff>;
+}
+
+/** One entry of a detailed diff: how the property at its path changed. */
+export interface PropertyDiff {
+  kind: "add" | "update" | "delete";
+  /** Whether this change replaces the resource. */
+  replace: boolean;
 }
 
 /** create: the new object's id and the outputs to record. */

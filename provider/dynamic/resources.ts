@@ -1,9 +1,9 @@
 /**
- * The dynamic door's resource class of every kind in the registry (core/kinds.ts). A kind
- * without a class here does not compile.
+ * The dynamic door's resource class of every kind in the registry (core/kinds.ts) that the door
+ * serves (all but the plugin-only kinds). A kind without a class here does not compile.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { ProviderKind } from "../core";
+import type { DynamicKind } from "../core";
 import { AgentRun } from "./agent-run";
 import { Task } from "./task";
 import { TaskThread } from "./task-thread";
@@ -23,4 +23,4 @@ export const DYNAMIC_RESOURCES = {
   taskThread: TaskThread,
   thread: Thread,
   agentRun: AgentRun,
-} as const satisfies Record<ProviderKind, DynamicResourceClass>;
+} as const satisfies Record<DynamicKind, DynamicResourceClass>;

@@ -5,12 +5,14 @@
  * That server answers Configure without passing the provider's configuration on (3.270), so the
  * plugin hooks the gRPC service's `configure` to hand the config (`acp:baseUrl`, the secret
  * `acp:token`, ... from the stack or an explicit `pulumi:providers:acp`) to the core, the same
- * way the dynamic resources do, before the server answers.
+ * way the dynamic resources do, before the server answers. It hooks `diff` too, to hand the
+ * engine the core's detailed diff (see detailed-diff.ts).
  */
 import * as path from "node:path";
 import { main } from "@pulumi/pulumi/provider";
 import { configureProvider, type ConfigLookup } from "../core";
 import { installEngineProgress } from "../doors/engine-log";
+import { withDetailedDiff } from "./detailed-diff";
 import { acpProvider } from "./provider";
 
 /** The marker of a secret value in the engine's structs. */
@@ -45,7 +47,10 @@ export function configOfRequest(req: ConfigureRequest): ConfigLookup {
 
 type Handler = (call: { request: ConfigureRequest }, callback: unknown) => unknown;
 
-/** Makes every Configure call reach the core first (see the module's comment). */
+/**
+ * Makes every Configure call reach the core first, and every Diff response carry the detailed
+ * diff (see the module's comment).
+ */
 function hookConfigure(): void {
   const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
   // The gRPC library the SDK's server is built on, not a second copy.
@@ -59,6 +64,9 @@ function hookConfigure(): void {
         configureProvider(configOfRequest(call.request));
         return configure.call(this, call, callback);
       };
+    }
+    if ("diff" in service && typeof impl.diff === "function") {
+      impl.diff = withDetailedDiff(impl.diff as never) as Handler;
     }
     return addService.call(this, service, impl);
   };

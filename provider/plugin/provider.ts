@@ -14,6 +14,7 @@ import type { TaskThread, TaskThreadArgs } from "../dynamic/task-thread";
 import type { Thread, ThreadArgs } from "../dynamic/thread";
 import type { AgentRun, AgentRunArgs } from "../dynamic/agent-run";
 import { VERSION } from "../client/version";
+import { noteDetailedDiff } from "./detailed-diff";
 import { schemaText, TYPE_TOKENS } from "./schema";
 
 type Props = Record<string, unknown>;
@@ -122,7 +123,11 @@ export const acpProvider: provider.Provider = {
   schema: schemaText(),
 
   check: async (urn, olds: Props, news: Props) => coreFor(urn).check(olds, news),
-  diff: async (id, urn, olds: Props, news: Props) => coreFor(urn).diff(id, olds, news),
+  diff: async (id, urn, olds: Props, news: Props) => {
+    const result = await coreFor(urn).diff(id, olds, news);
+    noteDetailedDiff(result.detailedDiff);
+    return result;
+  },
   create: async (urn, inputs: Props) =>
     withProgressTarget({ urn }, () =>
       coreFor(urn).create(inputs, { resourceKey: resourceKey(urn) }),

@@ -23,6 +23,7 @@ import {
   type JsonSchema,
   type PropertySpec,
 } from "./schema-types";
+import { SPRINT_NESTED, sprintSpec, sprintTypes } from "./schema-sprint";
 
 export type { PropertySpec, TypeSpec } from "./schema-types";
 
@@ -106,7 +107,11 @@ export function packageSchema(version: string) {
   const specs = Object.fromEntries(
     PROVIDER_KINDS.map((k) => {
       const kind = RESOURCE_KINDS[k];
-      return [k, resourceSpec(kind.fields, kind.inputs, kind.api, types)];
+      if (k !== "sprint") return [k, resourceSpec(kind.fields, kind.inputs, kind.api, types)];
+      const flat = Object.fromEntries(
+        Object.entries(kind.fields).filter(([f]) => !SPRINT_NESTED.includes(f)),
+      );
+      return [k, sprintSpec(resourceSpec(flat, kind.inputs, kind.api, types))];
     }),
   ) as KindSpecs;
   const config = configSpec();
@@ -119,7 +124,7 @@ export function packageSchema(version: string) {
     license: "Apache-2.0",
     config: { variables: config },
     provider: { description: "The ACP provider: one API account.", inputProperties: config },
-    types: { ...types.types, ...taskGraphTypes(specs) },
+    types: { ...types.types, ...taskGraphTypes(specs), ...sprintTypes(specs.task) },
     resources: {
       ...Object.fromEntries(
         PROVIDER_KINDS.map((k) => [

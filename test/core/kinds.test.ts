@@ -7,12 +7,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import ts from "typescript";
 import {
+  DYNAMIC_KINDS,
+  isDynamicKind,
   kindDescription,
   kindOfToken,
   PROVIDER_KINDS,
   providerCore,
   RESOURCE_KINDS,
   tokensRecovered,
+  type ResourceKind,
 } from "../../provider/core";
 import { implementation } from "../../provider/dynamic/runtime";
 import { DYNAMIC_RESOURCES } from "../../provider/dynamic/resources";
@@ -29,16 +32,38 @@ const resources = packageSchema(VERSION).resources as Record<string, { descripti
 const BAD = { notAProperty: 1 };
 
 describe.each(PROVIDER_KINDS)("the %s kind", (kind) => {
-  const entry = RESOURCE_KINDS[kind];
+  const entry: ResourceKind = RESOURCE_KINDS[kind];
 
-  it("is found by both of its type tokens", () => {
+  it("is found by its plugin token", () => {
     expect(kindOfToken(entry.pluginToken)).toBe(kind);
-    expect(kindOfToken(entry.dynamicToken)).toBe(kind);
   });
 
   it("is dispatched by the plugin to its core", async () => {
     const urn = `urn:pulumi:dev::proj::${entry.pluginToken}::one`;
     expect(await acpProvider.check!(urn, {}, BAD)).toEqual(await providerCore(kind).check({}, BAD));
+  });
+
+  it("is described by the plugin's schema, with how to import it", () => {
+    expect(resources[entry.pluginToken]?.description).toBe(kindDescription(entry));
+    expect(resources[entry.pluginToken].description).toContain(entry.importId.form);
+  });
+});
+
+describe("a plugin-only kind", () => {
+  const pluginOnly = PROVIDER_KINDS.filter((k) => !isDynamicKind(k));
+
+  it("is the Sprint, which the dynamic door does not serve", () => {
+    expect(pluginOnly).toEqual(["sprint"]);
+    expect(Object.keys(DYNAMIC_RESOURCES)).toEqual(DYNAMIC_KINDS);
+    expect(kindOfToken("pulumi-nodejs:dynamic/acp:Sprint")).toBeUndefined();
+  });
+});
+
+describe.each(DYNAMIC_KINDS)("the dynamic %s kind", (kind) => {
+  const entry = RESOURCE_KINDS[kind];
+
+  it("is found by its dynamic type token", () => {
+    expect(kindOfToken(entry.dynamicToken)).toBe(kind);
   });
 
   it("is served by the dynamic runtime and by its serialized provider module", async () => {
@@ -57,11 +82,6 @@ describe.each(PROVIDER_KINDS)("the %s kind", (kind) => {
 
   it("has a dynamic resource class", () => {
     expect(typeof DYNAMIC_RESOURCES[kind]).toBe("function");
-  });
-
-  it("is described by the plugin's schema, with how to import it", () => {
-    expect(resources[entry.pluginToken]?.description).toBe(kindDescription(entry));
-    expect(resources[entry.pluginToken].description).toContain(entry.importId.form);
   });
 });
 

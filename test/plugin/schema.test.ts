@@ -34,6 +34,7 @@ const MINIMAL: Record<ProviderKind, Record<string, unknown>> = {
   taskThread: { taskId: "task_1", mode: "run" },
   thread: {},
   agentRun: { serverId: "srv_1", prompt: "go" },
+  sprint: { tasks: { a: { title: "A" } } },
 };
 
 /** Whether a kind has inputs with listed values (an enum), which the schema's docs list. */
@@ -42,6 +43,7 @@ const HAS_ENUMS: Record<ProviderKind, boolean> = {
   taskThread: true,
   thread: false,
   agentRun: true,
+  sprint: false,
 };
 
 /**
@@ -159,9 +161,10 @@ describe("package schema", () => {
     expect(committed).toBe(schemaText());
   });
 
-  it("declares the resources Task, TaskThread, Thread and AgentRun, and the component TaskGraph", () => {
+  it("declares the resources Task, TaskThread, Thread, AgentRun and Sprint, and the component TaskGraph", () => {
     expect(Object.keys(schema.resources).sort()).toEqual([
       "acp:index:AgentRun",
+      "acp:index:Sprint",
       "acp:index:Task",
       "acp:index:TaskGraph",
       "acp:index:TaskThread",

@@ -23,6 +23,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 	switch typ {
 	case "acp:index:AgentRun":
 		r = &AgentRun{}
+	case "acp:index:Sprint":
+		r = &Sprint{}
 	case "acp:index:Task":
 		r = &Task{}
 	case "acp:index:TaskGraph":

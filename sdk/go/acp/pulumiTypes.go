@@ -385,6 +385,692 @@ func (o RunEventArrayOutput) Index(i pulumi.IntInput) RunEventOutput {
 	}).(RunEventOutput)
 }
 
+// Task inputs applied to every task of the Sprint that does not set them.
+type SprintDefaults struct {
+	// Agent the task is assigned to.
+	AssigneeAgentId *string `pulumi:"assigneeAgentId"`
+	// ISO 8601. The API sets it when a task is done; set it only to own it.
+	CompletedAt *string `pulumi:"completedAt"`
+	// Human-readable description; also the default prompt of a `run` thread.
+	Description *string `pulumi:"description"`
+	// ISO 8601.
+	DueAt *string `pulumi:"dueAt"`
+	// Free-form JSON object, compared deeply.
+	Metadata map[string]interface{} `pulumi:"metadata"`
+	// Priority. One of: low, medium, high, urgent.
+	Priority *TaskPriority `pulumi:"priority"`
+	// Project of the task. Changing it replaces the task (a task does not move between projects): a new task is created, dependents are updated to it, then the old one is deleted.
+	ProjectId *string `pulumi:"projectId"`
+	// Release the task belongs to.
+	ReleaseId *string `pulumi:"releaseId"`
+	// ISO 8601; not before scheduledStartAt.
+	ScheduledEndAt *string `pulumi:"scheduledEndAt"`
+	// ISO 8601 date-time with a time zone, or a date. Compared as an instant.
+	ScheduledStartAt *string `pulumi:"scheduledStartAt"`
+	// Position in lists.
+	SortOrder *float64 `pulumi:"sortOrder"`
+	// Sprint the task belongs to.
+	SprintId *string `pulumi:"sprintId"`
+	// Lifecycle status. Agents move the status of tasks they work on: leave it unset (or ignore changes to it) unless the program must own it. `in_review` is set with an update right after create. One of: backlog, todo, in_progress, blocked, in_review, done.
+	Status *TaskStatus `pulumi:"status"`
+}
+
+// SprintDefaultsInput is an input type that accepts SprintDefaultsArgs and SprintDefaultsOutput values.
+// You can construct a concrete instance of `SprintDefaultsInput` via:
+//
+//	SprintDefaultsArgs{...}
+type SprintDefaultsInput interface {
+	pulumi.Input
+
+	ToSprintDefaultsOutput() SprintDefaultsOutput
+	ToSprintDefaultsOutputWithContext(context.Context) SprintDefaultsOutput
+}
+
+// Task inputs applied to every task of the Sprint that does not set them.
+type SprintDefaultsArgs struct {
+	// Agent the task is assigned to.
+	AssigneeAgentId pulumi.StringPtrInput `pulumi:"assigneeAgentId"`
+	// ISO 8601. The API sets it when a task is done; set it only to own it.
+	CompletedAt pulumi.StringPtrInput `pulumi:"completedAt"`
+	// Human-readable description; also the default prompt of a `run` thread.
+	Description pulumi.StringPtrInput `pulumi:"description"`
+	// ISO 8601.
+	DueAt pulumi.StringPtrInput `pulumi:"dueAt"`
+	// Free-form JSON object, compared deeply.
+	Metadata pulumi.MapInput `pulumi:"metadata"`
+	// Priority. One of: low, medium, high, urgent.
+	Priority TaskPriorityPtrInput `pulumi:"priority"`
+	// Project of the task. Changing it replaces the task (a task does not move between projects): a new task is created, dependents are updated to it, then the old one is deleted.
+	ProjectId pulumi.StringPtrInput `pulumi:"projectId"`
+	// Release the task belongs to.
+	ReleaseId pulumi.StringPtrInput `pulumi:"releaseId"`
+	// ISO 8601; not before scheduledStartAt.
+	ScheduledEndAt pulumi.StringPtrInput `pulumi:"scheduledEndAt"`
+	// ISO 8601 date-time with a time zone, or a date. Compared as an instant.
+	ScheduledStartAt pulumi.StringPtrInput `pulumi:"scheduledStartAt"`
+	// Position in lists.
+	SortOrder pulumi.Float64PtrInput `pulumi:"sortOrder"`
+	// Sprint the task belongs to.
+	SprintId pulumi.StringPtrInput `pulumi:"sprintId"`
+	// Lifecycle status. Agents move the status of tasks they work on: leave it unset (or ignore changes to it) unless the program must own it. `in_review` is set with an update right after create. One of: backlog, todo, in_progress, blocked, in_review, done.
+	Status TaskStatusPtrInput `pulumi:"status"`
+}
+
+func (SprintDefaultsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*SprintDefaults)(nil)).Elem()
+}
+
+func (i SprintDefaultsArgs) ToSprintDefaultsOutput() SprintDefaultsOutput {
+	return i.ToSprintDefaultsOutputWithContext(context.Background())
+}
+
+func (i SprintDefaultsArgs) ToSprintDefaultsOutputWithContext(ctx context.Context) SprintDefaultsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SprintDefaultsOutput)
+}
+
+func (i SprintDefaultsArgs) ToSprintDefaultsPtrOutput() SprintDefaultsPtrOutput {
+	return i.ToSprintDefaultsPtrOutputWithContext(context.Background())
+}
+
+func (i SprintDefaultsArgs) ToSprintDefaultsPtrOutputWithContext(ctx context.Context) SprintDefaultsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SprintDefaultsOutput).ToSprintDefaultsPtrOutputWithContext(ctx)
+}
+
+// SprintDefaultsPtrInput is an input type that accepts SprintDefaultsArgs, SprintDefaultsPtr and SprintDefaultsPtrOutput values.
+// You can construct a concrete instance of `SprintDefaultsPtrInput` via:
+//
+//	        SprintDefaultsArgs{...}
+//
+//	or:
+//
+//	        nil
+type SprintDefaultsPtrInput interface {
+	pulumi.Input
+
+	ToSprintDefaultsPtrOutput() SprintDefaultsPtrOutput
+	ToSprintDefaultsPtrOutputWithContext(context.Context) SprintDefaultsPtrOutput
+}
+
+type sprintDefaultsPtrType SprintDefaultsArgs
+
+func SprintDefaultsPtr(v *SprintDefaultsArgs) SprintDefaultsPtrInput {
+	return (*sprintDefaultsPtrType)(v)
+}
+
+func (*sprintDefaultsPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**SprintDefaults)(nil)).Elem()
+}
+
+func (i *sprintDefaultsPtrType) ToSprintDefaultsPtrOutput() SprintDefaultsPtrOutput {
+	return i.ToSprintDefaultsPtrOutputWithContext(context.Background())
+}
+
+func (i *sprintDefaultsPtrType) ToSprintDefaultsPtrOutputWithContext(ctx context.Context) SprintDefaultsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SprintDefaultsPtrOutput)
+}
+
+// Task inputs applied to every task of the Sprint that does not set them.
+type SprintDefaultsOutput struct{ *pulumi.OutputState }
+
+func (SprintDefaultsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*SprintDefaults)(nil)).Elem()
+}
+
+func (o SprintDefaultsOutput) ToSprintDefaultsOutput() SprintDefaultsOutput {
+	return o
+}
+
+func (o SprintDefaultsOutput) ToSprintDefaultsOutputWithContext(ctx context.Context) SprintDefaultsOutput {
+	return o
+}
+
+func (o SprintDefaultsOutput) ToSprintDefaultsPtrOutput() SprintDefaultsPtrOutput {
+	return o.ToSprintDefaultsPtrOutputWithContext(context.Background())
+}
+
+func (o SprintDefaultsOutput) ToSprintDefaultsPtrOutputWithContext(ctx context.Context) SprintDefaultsPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v SprintDefaults) *SprintDefaults {
+		return &v
+	}).(SprintDefaultsPtrOutput)
+}
+
+// Agent the task is assigned to.
+func (o SprintDefaultsOutput) AssigneeAgentId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SprintDefaults) *string { return v.AssigneeAgentId }).(pulumi.StringPtrOutput)
+}
+
+// ISO 8601. The API sets it when a task is done; set it only to own it.
+func (o SprintDefaultsOutput) CompletedAt() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SprintDefaults) *string { return v.CompletedAt }).(pulumi.StringPtrOutput)
+}
+
+// Human-readable description; also the default prompt of a `run` thread.
+func (o SprintDefaultsOutput) Description() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SprintDefaults) *string { return v.Description }).(pulumi.StringPtrOutput)
+}
+
+// ISO 8601.
+func (o SprintDefaultsOutput) DueAt() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SprintDefaults) *string { return v.DueAt }).(pulumi.StringPtrOutput)
+}
+
+// Free-form JSON object, compared deeply.
+func (o SprintDefaultsOutput) Metadata() pulumi.MapOutput {
+	return o.ApplyT(func(v SprintDefaults) map[string]interface{} { return v.Metadata }).(pulumi.MapOutput)
+}
+
+// Priority. One of: low, medium, high, urgent.
+func (o SprintDefaultsOutput) Priority() TaskPriorityPtrOutput {
+	return o.ApplyT(func(v SprintDefaults) *TaskPriority { return v.Priority }).(TaskPriorityPtrOutput)
+}
+
+// Project of the task. Changing it replaces the task (a task does not move between projects): a new task is created, dependents are updated to it, then the old one is deleted.
+func (o SprintDefaultsOutput) ProjectId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SprintDefaults) *string { return v.ProjectId }).(pulumi.StringPtrOutput)
+}
+
+// Release the task belongs to.
+func (o SprintDefaultsOutput) ReleaseId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SprintDefaults) *string { return v.ReleaseId }).(pulumi.StringPtrOutput)
+}
+
+// ISO 8601; not before scheduledStartAt.
+func (o SprintDefaultsOutput) ScheduledEndAt() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SprintDefaults) *string { return v.ScheduledEndAt }).(pulumi.StringPtrOutput)
+}
+
+// ISO 8601 date-time with a time zone, or a date. Compared as an instant.
+func (o SprintDefaultsOutput) ScheduledStartAt() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SprintDefaults) *string { return v.ScheduledStartAt }).(pulumi.StringPtrOutput)
+}
+
+// Position in lists.
+func (o SprintDefaultsOutput) SortOrder() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v SprintDefaults) *float64 { return v.SortOrder }).(pulumi.Float64PtrOutput)
+}
+
+// Sprint the task belongs to.
+func (o SprintDefaultsOutput) SprintId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SprintDefaults) *string { return v.SprintId }).(pulumi.StringPtrOutput)
+}
+
+// Lifecycle status. Agents move the status of tasks they work on: leave it unset (or ignore changes to it) unless the program must own it. `in_review` is set with an update right after create. One of: backlog, todo, in_progress, blocked, in_review, done.
+func (o SprintDefaultsOutput) Status() TaskStatusPtrOutput {
+	return o.ApplyT(func(v SprintDefaults) *TaskStatus { return v.Status }).(TaskStatusPtrOutput)
+}
+
+type SprintDefaultsPtrOutput struct{ *pulumi.OutputState }
+
+func (SprintDefaultsPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**SprintDefaults)(nil)).Elem()
+}
+
+func (o SprintDefaultsPtrOutput) ToSprintDefaultsPtrOutput() SprintDefaultsPtrOutput {
+	return o
+}
+
+func (o SprintDefaultsPtrOutput) ToSprintDefaultsPtrOutputWithContext(ctx context.Context) SprintDefaultsPtrOutput {
+	return o
+}
+
+func (o SprintDefaultsPtrOutput) Elem() SprintDefaultsOutput {
+	return o.ApplyT(func(v *SprintDefaults) SprintDefaults {
+		if v != nil {
+			return *v
+		}
+		var ret SprintDefaults
+		return ret
+	}).(SprintDefaultsOutput)
+}
+
+// Agent the task is assigned to.
+func (o SprintDefaultsPtrOutput) AssigneeAgentId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SprintDefaults) *string {
+		if v == nil {
+			return nil
+		}
+		return v.AssigneeAgentId
+	}).(pulumi.StringPtrOutput)
+}
+
+// ISO 8601. The API sets it when a task is done; set it only to own it.
+func (o SprintDefaultsPtrOutput) CompletedAt() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SprintDefaults) *string {
+		if v == nil {
+			return nil
+		}
+		return v.CompletedAt
+	}).(pulumi.StringPtrOutput)
+}
+
+// Human-readable description; also the default prompt of a `run` thread.
+func (o SprintDefaultsPtrOutput) Description() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SprintDefaults) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Description
+	}).(pulumi.StringPtrOutput)
+}
+
+// ISO 8601.
+func (o SprintDefaultsPtrOutput) DueAt() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SprintDefaults) *string {
+		if v == nil {
+			return nil
+		}
+		return v.DueAt
+	}).(pulumi.StringPtrOutput)
+}
+
+// Free-form JSON object, compared deeply.
+func (o SprintDefaultsPtrOutput) Metadata() pulumi.MapOutput {
+	return o.ApplyT(func(v *SprintDefaults) map[string]interface{} {
+		if v == nil {
+			return nil
+		}
+		return v.Metadata
+	}).(pulumi.MapOutput)
+}
+
+// Priority. One of: low, medium, high, urgent.
+func (o SprintDefaultsPtrOutput) Priority() TaskPriorityPtrOutput {
+	return o.ApplyT(func(v *SprintDefaults) *TaskPriority {
+		if v == nil {
+			return nil
+		}
+		return v.Priority
+	}).(TaskPriorityPtrOutput)
+}
+
+// Project of the task. Changing it replaces the task (a task does not move between projects): a new task is created, dependents are updated to it, then the old one is deleted.
+func (o SprintDefaultsPtrOutput) ProjectId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SprintDefaults) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ProjectId
+	}).(pulumi.StringPtrOutput)
+}
+
+// Release the task belongs to.
+func (o SprintDefaultsPtrOutput) ReleaseId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SprintDefaults) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ReleaseId
+	}).(pulumi.StringPtrOutput)
+}
+
+// ISO 8601; not before scheduledStartAt.
+func (o SprintDefaultsPtrOutput) ScheduledEndAt() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SprintDefaults) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ScheduledEndAt
+	}).(pulumi.StringPtrOutput)
+}
+
+// ISO 8601 date-time with a time zone, or a date. Compared as an instant.
+func (o SprintDefaultsPtrOutput) ScheduledStartAt() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SprintDefaults) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ScheduledStartAt
+	}).(pulumi.StringPtrOutput)
+}
+
+// Position in lists.
+func (o SprintDefaultsPtrOutput) SortOrder() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *SprintDefaults) *float64 {
+		if v == nil {
+			return nil
+		}
+		return v.SortOrder
+	}).(pulumi.Float64PtrOutput)
+}
+
+// Sprint the task belongs to.
+func (o SprintDefaultsPtrOutput) SprintId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SprintDefaults) *string {
+		if v == nil {
+			return nil
+		}
+		return v.SprintId
+	}).(pulumi.StringPtrOutput)
+}
+
+// Lifecycle status. Agents move the status of tasks they work on: leave it unset (or ignore changes to it) unless the program must own it. `in_review` is set with an update right after create. One of: backlog, todo, in_progress, blocked, in_review, done.
+func (o SprintDefaultsPtrOutput) Status() TaskStatusPtrOutput {
+	return o.ApplyT(func(v *SprintDefaults) *TaskStatus {
+		if v == nil {
+			return nil
+		}
+		return v.Status
+	}).(TaskStatusPtrOutput)
+}
+
+// One task of a Sprint: a Task's inputs, with dependencies named by key (dependsOn).
+type SprintTask struct {
+	// Adopt this existing task instead of creating one: the first up reads it and updates the fields the program sets; from then on it is managed like any other. Changing it replaces the resource.
+	AdoptExistingId *string `pulumi:"adoptExistingId"`
+	// Agent the task is assigned to.
+	AssigneeAgentId *string `pulumi:"assigneeAgentId"`
+	// ISO 8601. The API sets it when a task is done; set it only to own it.
+	CompletedAt *string `pulumi:"completedAt"`
+	// Keys (in the same Sprint) of the tasks that must be done first. Order does not matter.
+	DependsOn []string `pulumi:"dependsOn"`
+	// Human-readable description; also the default prompt of a `run` thread.
+	Description *string `pulumi:"description"`
+	// ISO 8601.
+	DueAt *string `pulumi:"dueAt"`
+	// Task fields the Sprint sets at create and then leaves as the server has them (fields that agents move, such as status).
+	IgnoreChanges []string `pulumi:"ignoreChanges"`
+	// Free-form JSON object, compared deeply.
+	Metadata map[string]interface{} `pulumi:"metadata"`
+	// Priority. One of: low, medium, high, urgent.
+	Priority *TaskPriority `pulumi:"priority"`
+	// Project of the task. Changing it replaces the task (a task does not move between projects): a new task is created, dependents are updated to it, then the old one is deleted.
+	ProjectId *string `pulumi:"projectId"`
+	// Release the task belongs to.
+	ReleaseId *string `pulumi:"releaseId"`
+	// ISO 8601; not before scheduledStartAt.
+	ScheduledEndAt *string `pulumi:"scheduledEndAt"`
+	// ISO 8601 date-time with a time zone, or a date. Compared as an instant.
+	ScheduledStartAt *string `pulumi:"scheduledStartAt"`
+	// Position in lists.
+	SortOrder *float64 `pulumi:"sortOrder"`
+	// Sprint the task belongs to.
+	SprintId *string `pulumi:"sprintId"`
+	// Lifecycle status. Agents move the status of tasks they work on: leave it unset (or ignore changes to it) unless the program must own it. `in_review` is set with an update right after create. One of: backlog, todo, in_progress, blocked, in_review, done.
+	Status *TaskStatus `pulumi:"status"`
+	// The task's title. Required, non-empty.
+	Title string `pulumi:"title"`
+}
+
+// SprintTaskInput is an input type that accepts SprintTaskArgs and SprintTaskOutput values.
+// You can construct a concrete instance of `SprintTaskInput` via:
+//
+//	SprintTaskArgs{...}
+type SprintTaskInput interface {
+	pulumi.Input
+
+	ToSprintTaskOutput() SprintTaskOutput
+	ToSprintTaskOutputWithContext(context.Context) SprintTaskOutput
+}
+
+// One task of a Sprint: a Task's inputs, with dependencies named by key (dependsOn).
+type SprintTaskArgs struct {
+	// Adopt this existing task instead of creating one: the first up reads it and updates the fields the program sets; from then on it is managed like any other. Changing it replaces the resource.
+	AdoptExistingId pulumi.StringPtrInput `pulumi:"adoptExistingId"`
+	// Agent the task is assigned to.
+	AssigneeAgentId pulumi.StringPtrInput `pulumi:"assigneeAgentId"`
+	// ISO 8601. The API sets it when a task is done; set it only to own it.
+	CompletedAt pulumi.StringPtrInput `pulumi:"completedAt"`
+	// Keys (in the same Sprint) of the tasks that must be done first. Order does not matter.
+	DependsOn pulumi.StringArrayInput `pulumi:"dependsOn"`
+	// Human-readable description; also the default prompt of a `run` thread.
+	Description pulumi.StringPtrInput `pulumi:"description"`
+	// ISO 8601.
+	DueAt pulumi.StringPtrInput `pulumi:"dueAt"`
+	// Task fields the Sprint sets at create and then leaves as the server has them (fields that agents move, such as status).
+	IgnoreChanges pulumi.StringArrayInput `pulumi:"ignoreChanges"`
+	// Free-form JSON object, compared deeply.
+	Metadata pulumi.MapInput `pulumi:"metadata"`
+	// Priority. One of: low, medium, high, urgent.
+	Priority TaskPriorityPtrInput `pulumi:"priority"`
+	// Project of the task. Changing it replaces the task (a task does not move between projects): a new task is created, dependents are updated to it, then the old one is deleted.
+	ProjectId pulumi.StringPtrInput `pulumi:"projectId"`
+	// Release the task belongs to.
+	ReleaseId pulumi.StringPtrInput `pulumi:"releaseId"`
+	// ISO 8601; not before scheduledStartAt.
+	ScheduledEndAt pulumi.StringPtrInput `pulumi:"scheduledEndAt"`
+	// ISO 8601 date-time with a time zone, or a date. Compared as an instant.
+	ScheduledStartAt pulumi.StringPtrInput `pulumi:"scheduledStartAt"`
+	// Position in lists.
+	SortOrder pulumi.Float64PtrInput `pulumi:"sortOrder"`
+	// Sprint the task belongs to.
+	SprintId pulumi.StringPtrInput `pulumi:"sprintId"`
+	// Lifecycle status. Agents move the status of tasks they work on: leave it unset (or ignore changes to it) unless the program must own it. `in_review` is set with an update right after create. One of: backlog, todo, in_progress, blocked, in_review, done.
+	Status TaskStatusPtrInput `pulumi:"status"`
+	// The task's title. Required, non-empty.
+	Title pulumi.StringInput `pulumi:"title"`
+}
+
+func (SprintTaskArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*SprintTask)(nil)).Elem()
+}
+
+func (i SprintTaskArgs) ToSprintTaskOutput() SprintTaskOutput {
+	return i.ToSprintTaskOutputWithContext(context.Background())
+}
+
+func (i SprintTaskArgs) ToSprintTaskOutputWithContext(ctx context.Context) SprintTaskOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SprintTaskOutput)
+}
+
+// SprintTaskMapInput is an input type that accepts SprintTaskMap and SprintTaskMapOutput values.
+// You can construct a concrete instance of `SprintTaskMapInput` via:
+//
+//	SprintTaskMap{ "key": SprintTaskArgs{...} }
+type SprintTaskMapInput interface {
+	pulumi.Input
+
+	ToSprintTaskMapOutput() SprintTaskMapOutput
+	ToSprintTaskMapOutputWithContext(context.Context) SprintTaskMapOutput
+}
+
+type SprintTaskMap map[string]SprintTaskInput
+
+func (SprintTaskMap) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]SprintTask)(nil)).Elem()
+}
+
+func (i SprintTaskMap) ToSprintTaskMapOutput() SprintTaskMapOutput {
+	return i.ToSprintTaskMapOutputWithContext(context.Background())
+}
+
+func (i SprintTaskMap) ToSprintTaskMapOutputWithContext(ctx context.Context) SprintTaskMapOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SprintTaskMapOutput)
+}
+
+// One task of a Sprint: a Task's inputs, with dependencies named by key (dependsOn).
+type SprintTaskOutput struct{ *pulumi.OutputState }
+
+func (SprintTaskOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*SprintTask)(nil)).Elem()
+}
+
+func (o SprintTaskOutput) ToSprintTaskOutput() SprintTaskOutput {
+	return o
+}
+
+func (o SprintTaskOutput) ToSprintTaskOutputWithContext(ctx context.Context) SprintTaskOutput {
+	return o
+}
+
+// Adopt this existing task instead of creating one: the first up reads it and updates the fields the program sets; from then on it is managed like any other. Changing it replaces the resource.
+func (o SprintTaskOutput) AdoptExistingId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SprintTask) *string { return v.AdoptExistingId }).(pulumi.StringPtrOutput)
+}
+
+// Agent the task is assigned to.
+func (o SprintTaskOutput) AssigneeAgentId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SprintTask) *string { return v.AssigneeAgentId }).(pulumi.StringPtrOutput)
+}
+
+// ISO 8601. The API sets it when a task is done; set it only to own it.
+func (o SprintTaskOutput) CompletedAt() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SprintTask) *string { return v.CompletedAt }).(pulumi.StringPtrOutput)
+}
+
+// Keys (in the same Sprint) of the tasks that must be done first. Order does not matter.
+func (o SprintTaskOutput) DependsOn() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v SprintTask) []string { return v.DependsOn }).(pulumi.StringArrayOutput)
+}
+
+// Human-readable description; also the default prompt of a `run` thread.
+func (o SprintTaskOutput) Description() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SprintTask) *string { return v.Description }).(pulumi.StringPtrOutput)
+}
+
+// ISO 8601.
+func (o SprintTaskOutput) DueAt() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SprintTask) *string { return v.DueAt }).(pulumi.StringPtrOutput)
+}
+
+// Task fields the Sprint sets at create and then leaves as the server has them (fields that agents move, such as status).
+func (o SprintTaskOutput) IgnoreChanges() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v SprintTask) []string { return v.IgnoreChanges }).(pulumi.StringArrayOutput)
+}
+
+// Free-form JSON object, compared deeply.
+func (o SprintTaskOutput) Metadata() pulumi.MapOutput {
+	return o.ApplyT(func(v SprintTask) map[string]interface{} { return v.Metadata }).(pulumi.MapOutput)
+}
+
+// Priority. One of: low, medium, high, urgent.
+func (o SprintTaskOutput) Priority() TaskPriorityPtrOutput {
+	return o.ApplyT(func(v SprintTask) *TaskPriority { return v.Priority }).(TaskPriorityPtrOutput)
+}
+
+// Project of the task. Changing it replaces the task (a task does not move between projects): a new task is created, dependents are updated to it, then the old one is deleted.
+func (o SprintTaskOutput) ProjectId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SprintTask) *string { return v.ProjectId }).(pulumi.StringPtrOutput)
+}
+
+// Release the task belongs to.
+func (o SprintTaskOutput) ReleaseId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SprintTask) *string { return v.ReleaseId }).(pulumi.StringPtrOutput)
+}
+
+// ISO 8601; not before scheduledStartAt.
+func (o SprintTaskOutput) ScheduledEndAt() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SprintTask) *string { return v.ScheduledEndAt }).(pulumi.StringPtrOutput)
+}
+
+// ISO 8601 date-time with a time zone, or a date. Compared as an instant.
+func (o SprintTaskOutput) ScheduledStartAt() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SprintTask) *string { return v.ScheduledStartAt }).(pulumi.StringPtrOutput)
+}
+
+// Position in lists.
+func (o SprintTaskOutput) SortOrder() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v SprintTask) *float64 { return v.SortOrder }).(pulumi.Float64PtrOutput)
+}
+
+// Sprint the task belongs to.
+func (o SprintTaskOutput) SprintId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SprintTask) *string { return v.SprintId }).(pulumi.StringPtrOutput)
+}
+
+// Lifecycle status. Agents move the status of tasks they work on: leave it unset (or ignore changes to it) unless the program must own it. `in_review` is set with an update right after create. One of: backlog, todo, in_progress, blocked, in_review, done.
+func (o SprintTaskOutput) Status() TaskStatusPtrOutput {
+	return o.ApplyT(func(v SprintTask) *TaskStatus { return v.Status }).(TaskStatusPtrOutput)
+}
+
+// The task's title. Required, non-empty.
+func (o SprintTaskOutput) Title() pulumi.StringOutput {
+	return o.ApplyT(func(v SprintTask) string { return v.Title }).(pulumi.StringOutput)
+}
+
+type SprintTaskMapOutput struct{ *pulumi.OutputState }
+
+func (SprintTaskMapOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]SprintTask)(nil)).Elem()
+}
+
+func (o SprintTaskMapOutput) ToSprintTaskMapOutput() SprintTaskMapOutput {
+	return o
+}
+
+func (o SprintTaskMapOutput) ToSprintTaskMapOutputWithContext(ctx context.Context) SprintTaskMapOutput {
+	return o
+}
+
+func (o SprintTaskMapOutput) MapIndex(k pulumi.StringInput) SprintTaskOutput {
+	return pulumi.All(o, k).ApplyT(func(vs []interface{}) SprintTask {
+		return vs[0].(map[string]SprintTask)[vs[1].(string)]
+	}).(SprintTaskOutput)
+}
+
+// What a Sprint records of one task: its id, the last applied value of each declared field (a digest where the value is long), its dependencies by key and its ignored fields.
+type SprintTaskState struct {
+	// The dependencies' keys, sorted (or their digest).
+	DependsOn interface{} `pulumi:"dependsOn"`
+	// The last applied value of each declared field.
+	Fields map[string]interface{} `pulumi:"fields"`
+	// The task's id (absent while a create's outcome is not known).
+	Id *string `pulumi:"id"`
+	// The fields left as the server has them.
+	Ignore []string `pulumi:"ignore"`
+	// The id of a task this one replaces.
+	Was *string `pulumi:"was"`
+}
+
+// What a Sprint records of one task: its id, the last applied value of each declared field (a digest where the value is long), its dependencies by key and its ignored fields.
+type SprintTaskStateOutput struct{ *pulumi.OutputState }
+
+func (SprintTaskStateOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*SprintTaskState)(nil)).Elem()
+}
+
+func (o SprintTaskStateOutput) ToSprintTaskStateOutput() SprintTaskStateOutput {
+	return o
+}
+
+func (o SprintTaskStateOutput) ToSprintTaskStateOutputWithContext(ctx context.Context) SprintTaskStateOutput {
+	return o
+}
+
+// The dependencies' keys, sorted (or their digest).
+func (o SprintTaskStateOutput) DependsOn() pulumi.AnyOutput {
+	return o.ApplyT(func(v SprintTaskState) interface{} { return v.DependsOn }).(pulumi.AnyOutput)
+}
+
+// The last applied value of each declared field.
+func (o SprintTaskStateOutput) Fields() pulumi.MapOutput {
+	return o.ApplyT(func(v SprintTaskState) map[string]interface{} { return v.Fields }).(pulumi.MapOutput)
+}
+
+// The task's id (absent while a create's outcome is not known).
+func (o SprintTaskStateOutput) Id() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SprintTaskState) *string { return v.Id }).(pulumi.StringPtrOutput)
+}
+
+// The fields left as the server has them.
+func (o SprintTaskStateOutput) Ignore() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v SprintTaskState) []string { return v.Ignore }).(pulumi.StringArrayOutput)
+}
+
+// The id of a task this one replaces.
+func (o SprintTaskStateOutput) Was() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SprintTaskState) *string { return v.Was }).(pulumi.StringPtrOutput)
+}
+
+type SprintTaskStateMapOutput struct{ *pulumi.OutputState }
+
+func (SprintTaskStateMapOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]SprintTaskState)(nil)).Elem()
+}
+
+func (o SprintTaskStateMapOutput) ToSprintTaskStateMapOutput() SprintTaskStateMapOutput {
+	return o
+}
+
+func (o SprintTaskStateMapOutput) ToSprintTaskStateMapOutputWithContext(ctx context.Context) SprintTaskStateMapOutput {
+	return o
+}
+
+func (o SprintTaskStateMapOutput) MapIndex(k pulumi.StringInput) SprintTaskStateOutput {
+	return pulumi.All(o, k).ApplyT(func(vs []interface{}) SprintTaskState {
+		return vs[0].(map[string]SprintTaskState)[vs[1].(string)]
+	}).(SprintTaskStateOutput)
+}
+
 // The activity of one of a team's subagents.
 type SubagentActivity struct {
 	AgentId         *string  `pulumi:"agentId"`
@@ -1967,6 +2653,10 @@ func (o TeamExecutionPtrOutput) TeamAgentName() pulumi.StringPtrOutput {
 }
 
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*SprintDefaultsInput)(nil)).Elem(), SprintDefaultsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SprintDefaultsPtrInput)(nil)).Elem(), SprintDefaultsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SprintTaskInput)(nil)).Elem(), SprintTaskArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SprintTaskMapInput)(nil)).Elem(), SprintTaskMap{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TaskGraphDefaultsInput)(nil)).Elem(), TaskGraphDefaultsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TaskGraphDefaultsPtrInput)(nil)).Elem(), TaskGraphDefaultsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TaskGraphProjectThreadInput)(nil)).Elem(), TaskGraphProjectThreadArgs{})
@@ -1986,6 +2676,12 @@ func init() {
 	pulumi.RegisterOutputType(ExecutionUsagePtrOutput{})
 	pulumi.RegisterOutputType(RunEventOutput{})
 	pulumi.RegisterOutputType(RunEventArrayOutput{})
+	pulumi.RegisterOutputType(SprintDefaultsOutput{})
+	pulumi.RegisterOutputType(SprintDefaultsPtrOutput{})
+	pulumi.RegisterOutputType(SprintTaskOutput{})
+	pulumi.RegisterOutputType(SprintTaskMapOutput{})
+	pulumi.RegisterOutputType(SprintTaskStateOutput{})
+	pulumi.RegisterOutputType(SprintTaskStateMapOutput{})
 	pulumi.RegisterOutputType(SubagentActivityOutput{})
 	pulumi.RegisterOutputType(SubagentActivityArrayOutput{})
 	pulumi.RegisterOutputType(TaskGraphDefaultsOutput{})
