@@ -65,8 +65,8 @@ export function sprintTypes(task: KindSpec): Record<string, TypeSpec> {
           "The last applied value of each declared field.",
         ),
         dependsOn: {
-          $ref: "pulumi.json#/Any",
-          description: "The dependencies' keys, sorted (or their digest).",
+          ...keys,
+          description: "The dependencies' keys, sorted (a long list: its digest, #sha256:<hex>).",
         },
         ignore: { ...keys, description: "The fields left as the server has them." },
         was: { type: "string", description: "The id of a task this one replaces." },
@@ -90,6 +90,7 @@ export function sprintSpec(base: KindSpec): KindSpec {
   const outputs: Record<string, PropertySpec> = {
     tasks: mapOf(typeRef("SprintTaskState"), doc("tasks")),
     defaults,
+    taskIds: mapOf({ type: "string" }, doc("taskIds")),
   };
   const inputProperties: Record<string, PropertySpec> = {};
   const properties: Record<string, PropertySpec> = {};

@@ -15,7 +15,9 @@ const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
 const grpc = require(require.resolve("@grpc/grpc-js", { paths: [pulumiDir] }));
 const services = require(path.join(pulumiDir, "proto", "provider_grpc_pb.js"));
 const messages = require(path.join(pulumiDir, "proto", "provider_pb.js"));
-const { Struct } = require("google-protobuf/google/protobuf/struct_pb.js", { paths: [pulumiDir] });
+const { Struct } = require(
+  require.resolve("google-protobuf/google/protobuf/struct_pb.js", { paths: [pulumiDir] }),
+);
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const URN = "urn:pulumi:dev::proj::acp:index:Sprint::q3";

@@ -11,7 +11,7 @@ import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from "./inputs";
 export const SprintTaskStateSchema = z.looseObject({
   id: z.string().optional(),
   fields: z.record(z.string(), z.unknown()),
-  dependsOn: z.unknown().optional(),
+  dependsOn: z.array(z.string()).optional(),
   ignore: z.array(z.string()).optional(),
   was: z.string().optional(),
 });

@@ -19,8 +19,11 @@ export interface SprintTaskState {
   id?: string;
   /** The last applied value (or its digest) of each declared field. */
   fields: Record<string, unknown>;
-  /** Keys of the tasks it depends on, sorted (or their digest when the list is long). */
-  dependsOn?: string[] | Digest;
+  /**
+   * Keys of the tasks it depends on, sorted; a long list is recorded as one entry, its digest
+   * (`#sha256:<hex>`).
+   */
+  dependsOn?: string[];
   /** Fields whose changes on the server are left alone. */
   ignore?: string[];
   /** The id of a task this one replaces (gone, or in another project): never adopted as it. */
@@ -78,12 +81,15 @@ export function sameAsRecorded(field: string, recorded: unknown, value: unknown)
     : canonicalJson(value) === canonicalJson(recorded);
 }
 
+/** The prefix of a recorded dependency list's digest. */
+const DEPS_DIGEST = "#sha256:";
+
 /** The dependency keys to record: sorted, or their digest when the list is long. */
-export function recordDependsOn(keys: readonly string[]): string[] | Digest | undefined {
+export function recordDependsOn(keys: readonly string[]): string[] | undefined {
   if (keys.length === 0) return undefined;
   const sorted = [...new Set(keys)].sort();
   const text = canonicalJson(sorted);
-  return text.length <= DEPS_LIMIT ? sorted : digestOf(text);
+  return text.length <= DEPS_LIMIT ? sorted : [`${DEPS_DIGEST}${digestOf(text)["#sha256"]}`];
 }
 
 /** True when `keys` are the recorded dependencies, in any order. */
@@ -95,7 +101,7 @@ export function sameDependsOn(recorded: SprintTaskState["dependsOn"], keys: read
 export function recordedDependsOn(state: SprintTaskState): string[] | undefined {
   const deps = state.dependsOn;
   if (deps === undefined) return [];
-  return Array.isArray(deps) ? deps : undefined;
+  return deps.length === 1 && deps[0].startsWith(DEPS_DIGEST) ? undefined : deps;
 }
 
 /** The tasks state of a Sprint's recorded outputs (empty when there is none). */

@@ -999,8 +999,8 @@ func (o SprintTaskMapOutput) MapIndex(k pulumi.StringInput) SprintTaskOutput {
 
 // What a Sprint records of one task: its id, the last applied value of each declared field (a digest where the value is long), its dependencies by key and its ignored fields.
 type SprintTaskState struct {
-	// The dependencies' keys, sorted (or their digest).
-	DependsOn interface{} `pulumi:"dependsOn"`
+	// The dependencies' keys, sorted (a long list: its digest, #sha256:<hex>).
+	DependsOn []string `pulumi:"dependsOn"`
 	// The last applied value of each declared field.
 	Fields map[string]interface{} `pulumi:"fields"`
 	// The task's id (absent while a create's outcome is not known).
@@ -1026,9 +1026,9 @@ func (o SprintTaskStateOutput) ToSprintTaskStateOutputWithContext(ctx context.Co
 	return o
 }
 
-// The dependencies' keys, sorted (or their digest).
-func (o SprintTaskStateOutput) DependsOn() pulumi.AnyOutput {
-	return o.ApplyT(func(v SprintTaskState) interface{} { return v.DependsOn }).(pulumi.AnyOutput)
+// The dependencies' keys, sorted (a long list: its digest, #sha256:<hex>).
+func (o SprintTaskStateOutput) DependsOn() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v SprintTaskState) []string { return v.DependsOn }).(pulumi.StringArrayOutput)
 }
 
 // The last applied value of each declared field.

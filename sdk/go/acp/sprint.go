@@ -27,7 +27,7 @@ type Sprint struct {
 	// Tasks the next up deletes: ones the Sprint replaced or no longer declares that could not be deleted yet, and, with exclusive, tasks of the sprint that the program does not declare (found by refresh).
 	StrayTaskIds pulumi.StringArrayOutput `pulumi:"strayTaskIds"`
 	// The tasks' ids by key: what threads and agent runs depend on.
-	TaskIds pulumi.MapOutput `pulumi:"taskIds"`
+	TaskIds pulumi.StringMapOutput `pulumi:"taskIds"`
 	// The tasks by key: a Task's inputs, with dependencies named by key in `dependsOn`, fields the Sprint leaves alone after create in `ignoreChanges`, and `adoptExistingId` to take over an existing task. As an output: per task, its id and the last applied value of each declared field (a digest where the value is long).
 	Tasks SprintTaskStateMapOutput `pulumi:"tasks"`
 }
@@ -172,8 +172,8 @@ func (o SprintOutput) StrayTaskIds() pulumi.StringArrayOutput {
 }
 
 // The tasks' ids by key: what threads and agent runs depend on.
-func (o SprintOutput) TaskIds() pulumi.MapOutput {
-	return o.ApplyT(func(v *Sprint) pulumi.MapOutput { return v.TaskIds }).(pulumi.MapOutput)
+func (o SprintOutput) TaskIds() pulumi.StringMapOutput {
+	return o.ApplyT(func(v *Sprint) pulumi.StringMapOutput { return v.TaskIds }).(pulumi.StringMapOutput)
 }
 
 // The tasks by key: a Task's inputs, with dependencies named by key in `dependsOn`, fields the Sprint leaves alone after create in `ignoreChanges`, and `adoptExistingId` to take over an existing task. As an output: per task, its id and the last applied value of each declared field (a digest where the value is long).
