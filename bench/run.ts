@@ -7,10 +7,10 @@
  * A plain `npm run bench` must finish in under 20 minutes on 2 shared cores: it runs the engine
  * section at 0 ms (N = 100 up and the N = 500 lifecycle, one repetition per provider kind), the
  * command section at N = 500 (one lifecycle per door and mode), the sprint section (the N = 500
- * lifecycle at 0 and 50 ms, the N = 5,000 up at 0 ms; about 2 min alone) and the client section. The rest is
- * behind variables: BENCH_LONG=1 adds N = 2,000 to the engine, command and fast sections (one to
- * two hours more) and the sprint section's whole lifecycle at N = 5,000 at both latencies (about
- * 8 min more); BENCH_LATENCIES=0,50 adds the 50 ms rows (about 2.5 min); BENCH_SECTIONS adds
+ * lifecycle at 0 and 50 ms, the N = 5,000 up at 0 ms; 1 to 2 min alone, by the load) and the
+ * client section. The rest is behind variables: BENCH_LONG=1 adds N = 2,000 to the engine,
+ * command and fast sections (one to two hours more) and the sprint section's whole lifecycle at
+ * N = 5,000 at both latencies (3 to 8 min more, by the load); BENCH_LATENCIES=0,50 adds the 50 ms rows (about 2.5 min); BENCH_SECTIONS adds
  * the fast section (about 4 min; the command section's bare columns measure the same modes).
  *
  * Sections (BENCH_SECTIONS, comma-separated; default "engine,command,sprint,client"; a run of other
