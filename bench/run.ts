@@ -6,16 +6,20 @@
  *
  * A plain `npm run bench` must finish in under 20 minutes on 2 shared cores: it runs the engine
  * section at 0 ms (N = 100 up and the N = 500 lifecycle, one repetition per provider kind), the
- * command section at N = 500 (one lifecycle per door and mode) and the client section. The rest is
- * behind variables: BENCH_LONG=1 adds N = 2,000 to the engine, command and fast sections (one to
- * two hours more); BENCH_LATENCIES=0,50 adds the 50 ms rows (about 2.5 min); BENCH_SECTIONS adds
+ * command section at N = 500 (one lifecycle per door and mode), the sprint section (the N = 500
+ * lifecycle at 0 and 50 ms, the N = 5,000 up at 0 ms; 1 to 2 min alone, by the load) and the
+ * client section. The rest is behind variables: BENCH_LONG=1 adds N = 2,000 to the engine,
+ * command and fast sections (one to two hours more) and the sprint section's whole lifecycle at
+ * N = 5,000 at both latencies (3 to 8 min more, by the load); BENCH_LATENCIES=0,50 adds the 50 ms rows (about 2.5 min); BENCH_SECTIONS adds
  * the fast section (about 4 min; the command section's bare columns measure the same modes).
  *
- * Sections (BENCH_SECTIONS, comma-separated; default "engine,command,client"; a run of other
+ * Sections (BENCH_SECTIONS, comma-separated; default "engine,command,sprint,client"; a run of other
  * sections writes bench/results/latest-<sections>.*):
  * - engine: a = pulumi-acp's dynamic resources, p = the plugin, b = the floor, c = the raw API.
  * - command (./command-section.ts): `pulumi-acp up|preview|refresh|destroy` and a 10% edit
  *   against a plain Automation API program, default and --fast.
+ * - sprint (./sprint-section.ts): the bulk Sprint resource through the plugin (up, no-op preview,
+ *   10% edit, refresh, destroy), beside the per-task figures of the same run at N = 500 / 0 ms.
  * - fast: the Automation API program with and without PULUMI_SKIP_CHECKPOINTS (up, 10% edit,
  *   destroy), with the server's contents compared.
  * - client: AcpClient against bare undici.
@@ -33,7 +37,8 @@
  * "500", with BENCH_LONG "500,2000"), BENCH_COMMAND_REPS (default 1), BENCH_CLIENT_COUNT (default
  * 10000), BENCH_CLIENT_CONCURRENCY (default: the parallelism), BENCH_FAST_SIZES (default
  * "100,500", with BENCH_LONG "100,500,2000"), BENCH_FAST_REPS (default 1), BENCH_FAST_REPS_LONG
- * (default 1). The emulator's store and the embedded emulator have their own scripts:
+ * (default 1), BENCH_SPRINT_SIZES (default "500,5000"), BENCH_SPRINT_LATENCIES (default "0,50").
+ * The emulator's store and the embedded emulator have their own scripts:
  * bench/emulator-store.ts and bench/embedded-emulator.ts.
  */
 import { execFileSync } from "node:child_process";
@@ -52,6 +57,7 @@ import { graphProgram } from "./programs";
 import { buildGraph, graphShape, type GraphNode } from "./graph";
 import type { ProviderKind } from "./programs";
 import { rawCreate } from "./raw";
+import { sprintRatios, sprintSection, sprintTable } from "./sprint-section";
 
 const RESULTS_DIR = path.join(__dirname, "results");
 
@@ -82,7 +88,7 @@ const FAST_SIZES = listEnv("BENCH_FAST_SIZES", LONG ? [100, 500, 2000] : [100, 5
 const FAST_REPS = intEnv("BENCH_FAST_REPS", 1);
 const FAST_REPS_LONG = intEnv("BENCH_FAST_REPS_LONG", 1);
 /** The sections a plain run has; `fast` (covered by the command section's bare columns) is extra. */
-const DEFAULT_SECTIONS = ["engine", "command", "client"];
+const DEFAULT_SECTIONS = ["engine", "command", "sprint", "client"];
 const SECTIONS = new Set(
   (process.env.BENCH_SECTIONS?.trim() || DEFAULT_SECTIONS.join(","))
     .split(",")
@@ -90,6 +96,8 @@ const SECTIONS = new Set(
 );
 const COMMAND_SIZES = listEnv("BENCH_COMMAND_SIZES", LONG ? [500, 2000] : [500]);
 const COMMAND_REPS = intEnv("BENCH_COMMAND_REPS", 1);
+const SPRINT_SIZES = listEnv("BENCH_SPRINT_SIZES", [500, 5000]);
+const SPRINT_LATENCIES = listEnv("BENCH_SPRINT_LATENCIES", [0, 50]);
 /** The fast-mode comparison's operations, in the order they run on one stack. */
 const FAST_OPS = ["up", "edit 10%", "destroy"] as const;
 const TOKEN = `bench-token-${process.pid}`;
@@ -373,8 +381,9 @@ async function main(): Promise<void> {
   for (const L of LATENCIES) emulators.set(L, await startEmulator(TOKEN, L));
   const sizes: Record<string, unknown> = {};
   const client: Record<string, Record<string, number>[]> = { client: [], bare: [] };
+  let sprintState: Record<string, number> = {};
   const graphs = new Map(
-    [...SIZES, ...FAST_SIZES, ...COMMAND_SIZES].map((n) => [n, buildGraph(n)]),
+    [...SIZES, ...FAST_SIZES, ...COMMAND_SIZES, ...SPRINT_SIZES].map((n) => [n, buildGraph(n)]),
   );
   try {
     for (const L of SECTIONS.has("engine") ? LATENCIES : []) {
@@ -438,6 +447,24 @@ async function main(): Promise<void> {
         measured: (k, op) => measured(emu0, k, op),
       });
     }
+    if (SECTIONS.has("sprint")) {
+      sprintState = await sprintSection({
+        // A latency the run has no emulator for gets one, stopped with the others.
+        emulator: async (L) => {
+          if (!emulators.has(L)) emulators.set(L, await startEmulator(TOKEN, L));
+          return emulators.get(L) as EmulatorProcess;
+        },
+        graphs: SPRINT_SIZES.map((n) => graphs.get(n) as GraphNode[]),
+        latencies: SPRINT_LATENCIES,
+        // At a long size a plain run measures the up alone, at the lowest latency: it shows the
+        // growth from N = 500; the other operations (and the 50 ms up) take minutes there.
+        fullUpTo: LONG_FROM - 1,
+        long: LONG,
+        token: TOKEN,
+        pulumiCommand,
+        measured,
+      });
+    }
     for (let rep = 0; rep < (SECTIONS.has("client") ? 2 : 0); rep++) {
       for (const mode of ["bare", "client"] as const) client[mode].push(clientRun(mode, emu0));
     }
@@ -468,6 +495,11 @@ async function main(): Promise<void> {
     settings: {
       sections: [...SECTIONS],
       command: { sizes: COMMAND_SIZES, repetitions: COMMAND_REPS },
+      sprint: {
+        sizes: SPRINT_SIZES,
+        latenciesMs: SPRINT_LATENCIES,
+        longSizes: LONG ? "every operation and latency" : "up at the lowest latency",
+      },
       long: LONG,
       fast: { sizes: FAST_SIZES, repetitions: FAST_REPS, repetitionsLong: FAST_REPS_LONG },
       parallel: PARALLEL,
@@ -490,6 +522,9 @@ async function main(): Promise<void> {
     results,
     fast: fastSummary(),
     state: sizes,
+    sprint: SECTIONS.has("sprint")
+      ? { stateBytesPerTask: sprintState, ratios: sprintRatios(results, SPRINT_LATENCIES) }
+      : undefined,
     client: {
       runs: client,
       bareSeconds: clientMedian("bare", "seconds"),
@@ -558,6 +593,7 @@ function markdown(report: {
     loadAverage: { start: number[]; end: number[]; maxSampled1m: number; medianSampled1m: number };
   };
   state: Record<string, unknown>;
+  sprint?: { stateBytesPerTask: Record<string, number> };
   client: {
     bareSeconds: number;
     clientSeconds: number;
@@ -625,6 +661,11 @@ function markdown(report: {
     }
   }
   if (SECTIONS.has("command")) lines.push(...commandTable(results, COMMAND_SIZES, PARALLEL));
+  if (report.sprint) {
+    lines.push(
+      ...sprintTable(results, SPRINT_SIZES, SPRINT_LATENCIES, report.sprint.stateBytesPerTask),
+    );
+  }
   const st = report.state as Record<string, Record<string, number> | undefined>;
   if (st.acp) {
     lines.push("", "| State | a: dynamic | p: plugin | b: floor |", "|---|---:|---:|---:|");
