@@ -30,7 +30,8 @@ import { fastWanted, fastRunFilePath } from "./fast";
 import { Progress } from "./progress";
 import { fastRunHooks, fastRunOf, type ChangeHooks } from "./fast-run";
 import { whileInterruptible } from "./interrupt";
-import { clearRetainFlags, prepareDesign, retainMoved, type MovePlan } from "./design-move";
+import { prepareDesign, type MovePlan } from "./design-move";
+import { runOperation, type StackRun } from "./stack-operation";
 import { sprintProgram } from "./sprint-program";
 import { appendStepSummary, writeSprintOutputs } from "./sprint-output";
 import { destroyRunsProgram, readDeployment } from "./state-read";
@@ -255,25 +256,13 @@ async function runOnStack(
   stack: Stack,
   opts: SprintOptions,
   io: CommandIo,
-  {
-    sprintFile,
-    sprint,
-    runProgram,
-    localBackendDir,
-    interrupted,
-  }: {
-    sprintFile?: string;
-    sprint?: SprintFile;
-    runProgram: boolean;
-    localBackendDir?: string;
-    /** Whether Ctrl-C came: an engine stopped by it may still answer success. */
-    interrupted: () => boolean;
-  },
+  run: StackRun,
   started: number,
   hooks: ChangeHooks,
 ): Promise<number> {
   const say = (text = "") => io.stdout.write(`${text}\n`);
-  const where = { project: SPRINT_PROJECT, localBackendDir };
+  const { sprintFile, sprint } = run;
+  const where = { project: SPRINT_PROJECT, localBackendDir: run.localBackendDir };
   let move: MovePlan | undefined;
   if (sprint && sprintFile && (opts.command === "up" || opts.command === "preview")) {
     const design = opts.design ?? sprint.resource ?? "task";
@@ -286,40 +275,16 @@ async function runOnStack(
   }
   const colour = io.interactive && blank(io.env.NO_COLOR);
   const progress = (planning: boolean) => new Progress(io.stdout, { planning, colour });
-  const common = { color: "never" as const };
 
   if (!(await goAhead(stack, opts, io, progress))) return EXIT.ok;
 
-  let changes: Record<string, number> | undefined;
-  let outputs: Record<string, { value: unknown }> = {};
-  if (opts.command === "preview") {
-    const p = progress(true);
-    changes = (await stack.preview({ ...common, onEvent: (e) => p.onEvent(e) })).changeSummary;
-  } else if (opts.command === "up") {
-    const p = progress(false);
-    await hooks.beforeChange();
-    if (move) await retainMoved(stack, move);
-    const res = await stack.up({ ...common, onEvent: (e) => p.onEvent(e) });
-    // Stopped by Ctrl-C: the record stays, so the next command repairs what the run left.
-    if (!interrupted()) await hooks.changed();
-    changes = res.summary.resourceChanges;
-    outputs = res.outputs;
-  } else if (opts.command === "refresh") {
-    const p = progress(false);
-    changes = (await stack.refresh({ ...common, onEvent: (e) => p.onEvent(e) })).summary
-      .resourceChanges;
-  } else {
-    const p = progress(false);
-    await hooks.beforeChange();
-    // A move between the designs that did not finish: every record's task is deleted.
-    await clearRetainFlags(stack, where);
-    // With acp config in play, running the program configures the provider from this run's
-    // settings, even when the state's provider record still holds settings of an older run.
-    changes = (await stack.destroy({ ...common, runProgram, onEvent: (e) => p.onEvent(e) })).summary
-      .resourceChanges;
-    // Stopped by Ctrl-C: the record stays, so the next command repairs what the run left.
-    if (!interrupted()) await hooks.changed();
-  }
+  const { changes, outputs } = await runOperation(stack, opts.command, {
+    ...run,
+    progress,
+    hooks,
+    move,
+    where,
+  });
 
   const summary = describeChanges(changes);
   say();
