@@ -124,7 +124,8 @@ export const acpProvider: provider.Provider = {
 
   check: async (urn, olds: Props, news: Props) => coreFor(urn).check(olds, news),
   diff: async (id, urn, olds: Props, news: Props) => {
-    const result = await coreFor(urn).diff(id, olds, news);
+    // In a progress target: a diff may leave a note for the preview (a task created again).
+    const result = await withProgressTarget({ urn }, () => coreFor(urn).diff(id, olds, news));
     noteDetailedDiff(result.detailedDiff);
     return result;
   },

@@ -6,6 +6,7 @@
 import type { Emulator } from "../../emulator";
 import type { AcpClient } from "../../provider/client";
 import { SprintProviderImpl, type SprintOutputs } from "../../provider/core";
+import { setProgressSink, withProgressTarget } from "../../provider/core/progress";
 import { emulatorForCore } from "./helpers";
 
 const TOKEN = "sprint-core-token";
@@ -141,7 +142,19 @@ describe("Sprint update", () => {
     const tasks = { a: { title: "A", projectId: "p1" }, b: { title: "B", dependsOn: ["a"] } };
     const { id, outs } = await up({ tasks });
     const moved = { ...tasks, a: { title: "A", projectId: "p2" } };
-    const diff = await core.diff(id, outs, { tasks: moved });
+    // The preview is told, in a note beside the detailed diff, that the task is created again.
+    const notes: string[] = [];
+    const previous = setProgressSink((_target, message, { ephemeral }) => {
+      if (!ephemeral) notes.push(message);
+    });
+    const diff = await withProgressTarget({ urn: "urn:sprint" }, () =>
+      core.diff(id, outs, { tasks: moved }),
+    ).finally(() => setProgressSink(previous));
+    expect(notes).toEqual([
+      expect.stringMatching(
+        /^tasks\["a"\] is created again inside the Sprint .*: projectId changed; the Sprint itself is not replaced$/,
+      ),
+    ]);
     expect(diff).toMatchObject({ changes: true, replaces: [] });
     expect(diff.detailedDiff).toEqual({
       'tasks["a"].projectId': { kind: "update", replace: false },

@@ -13,6 +13,8 @@ import type { DeclaredTask } from "./inputs";
 import { sameAsRecorded, sameDependsOn, type SprintTasksState } from "./state";
 
 const policies: Record<string, FieldPolicy> = TASK_FIELDS;
+/** The task fields whose change creates the task again (`projectId`). */
+const RECREATING = new Set(Object.keys(policies).filter((f) => policies[f].replaces));
 
 /** The work on one declared task. */
 export interface TaskWork {
@@ -86,6 +88,12 @@ export function planSprint(state: SprintTasksState, declared: readonly DeclaredT
 /** How the engine is told a property changed (the protocol's PropertyDiff kinds, by name). */
 export type PropertyChange = PropertyDiff["kind"];
 export type { PropertyDiff };
+
+/** What a preview says of a task created again inside the Sprint (`fields`: what changed). */
+export function recreateNote(key: string, fields: readonly string[]): string {
+  const which = fields.filter((f) => RECREATING.has(f));
+  return `${taskPath(key)} is created again inside the Sprint (a new task id; the old task is deleted and its dependents point to the new one): ${which.length > 0 ? which.join(", ") : "a field that cannot change in place"} changed; the Sprint itself is not replaced`;
+}
 
 /** The property path of a task's field: `tasks["build"].title`. */
 export function taskPath(key: string, field?: string): string {

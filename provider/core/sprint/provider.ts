@@ -19,7 +19,8 @@ import type {
 import { applySprint, type SprintApply } from "./apply";
 import { checkSprint } from "./check";
 import { concurrencyOf, declaredTasks, SprintInputs, type DeclaredTask } from "./inputs";
-import { detailedDiffOf, planSprint, type PropertyDiff } from "./plan";
+import { reportNote } from "../progress";
+import { detailedDiffOf, planSprint, recreateNote, type PropertyDiff } from "./plan";
 import { refreshSprint } from "./refresh";
 import { tasksStateOf, taskIdsOf, type SprintTasksState } from "./state";
 
@@ -102,6 +103,11 @@ export class SprintProviderImpl implements ResourceCore<Props, SprintOutputs> {
       };
     }
     const plan = planSprint(tasksStateOf(olds), declaredTasks(news));
+    // The detailed diff has no kind for "created again inside the resource" (a replace kind would
+    // replace the whole Sprint), so the preview is told in a note beside it.
+    for (const w of plan.work) {
+      if (w.kind === "recreate") reportNote(recreateNote(w.key, w.changed));
+    }
     const detailedDiff: Record<string, PropertyDiff> = detailedDiffOf(plan);
     if ((olds.strayTaskIds ?? []).length > 0) {
       detailedDiff.strayTaskIds = { kind: "delete", replace: false };
