@@ -98,6 +98,8 @@ export async function commandRun(opts: {
   fast: boolean;
   emu: EmulatorProcess;
   token: string;
+  /** `sprint`: `--bulk` (the tasks as one Sprint); the sprint file's own design otherwise. */
+  design?: SprintOptions["design"];
 }): Promise<void> {
   const { where, op, fast, emu, token } = opts;
   const log = fs.createWriteStream(path.join(where.dir, "command.log"), { flags: "a" });
@@ -118,6 +120,7 @@ export async function commandRun(opts: {
         expectNoChanges: false,
         yes: true,
         fast,
+        ...(opts.design ? { design: opts.design } : {}),
       },
       {
         stdout: log,

@@ -15,6 +15,7 @@ import {
 } from "@pulumi/pulumi/automation";
 import { Sprint, type SprintTaskArgs } from "pulumi-acp";
 import { localEngineEnv, REPO_ROOT } from "../provider/cli/engine";
+import { commandRun, doorDir } from "./command";
 import type { EmulatorProcess } from "./emulator-process";
 import { WORK_ROOT } from "./engine";
 import type { GraphNode } from "./graph";
@@ -152,9 +153,44 @@ export async function sprintSection(opts: {
         measure: (op, run) => opts.measured(emu, sprintKey(op, graph.length, L), run),
       });
       state[`n${graph.length}/${L}ms`] = stateBytesPerTask;
+      if (L === Math.min(...opts.latencies)) await bulkCommand(emu, graph, opts);
     }
   }
   return state;
+}
+
+/** Results key of `pulumi-acp up --bulk` at `n` tasks (0 ms emulator). */
+export function bulkKey(op: "up" | "destroy", n: number): string {
+  return `${op} --bulk/sprint/n${n}/0ms`;
+}
+
+/**
+ * `pulumi-acp up --bulk` of the graph's sprint file on an emptied emulator, then its destroy:
+ * the Sprint as the command declares it (the plugin, the state in the working directory).
+ */
+async function bulkCommand(
+  emu: EmulatorProcess,
+  graph: GraphNode[],
+  opts: {
+    token: string;
+    measured: (emu: EmulatorProcess, key: string, op: () => Promise<unknown>) => Promise<void>;
+  },
+): Promise<void> {
+  await emu.resetStore();
+  const where = doorDir("command", "bulk", graph);
+  const run = (op: "up" | "destroy") => () =>
+    commandRun({ where, op, fast: false, emu, token: opts.token, design: "sprint" });
+  try {
+    await opts.measured(emu, bulkKey("up", graph.length), run("up"));
+    const created = (await emu.tasks()).length;
+    if (created !== graph.length)
+      throw new Error(`up --bulk created ${created}, not ${graph.length}`);
+    await opts.measured(emu, bulkKey("destroy", graph.length), run("destroy"));
+    const left = (await emu.tasks()).length;
+    if (left !== 0) throw new Error(`destroy of the --bulk stack left ${left} tasks`);
+  } finally {
+    fs.rmSync(where.dir, { recursive: true, force: true });
+  }
 }
 
 /** Results keys of the per-task figures the Sprint is compared with (see run.ts). */
@@ -174,6 +210,10 @@ export function sprintRatios(results: Record<string, Figure>, latencies: number[
   return {
     upOverFloorUp: ratio(s("up", SPRINT_BASE, 0), floor("up")),
     destroyOverFloorDestroy: ratio(s("destroy", SPRINT_BASE, 0), floor("destroy")),
+    bulkGrowth: ratio(
+      results[bulkKey("up", SPRINT_BASE * 10)]?.seconds.median,
+      10 * (results[bulkKey("up", SPRINT_BASE)]?.seconds.median ?? NaN),
+    ),
     growth: Object.fromEntries(
       latencies.map((L) => {
         const base = s("up", SPRINT_BASE, L);
@@ -230,6 +270,20 @@ export function sprintTable(
       ),
     );
   }
+  const bulk = sizes.filter((n) => results[bulkKey("up", n)] !== undefined);
+  if (bulk.length > 0) {
+    lines.push(
+      "",
+      "Through the command, `pulumi-acp up --bulk` of the same graph's sprint file (0 ms; the command's own file backend, the plugin from the package), then its `destroy`:",
+      "",
+      "| N | up --bulk (s) | destroy (s) | API calls: up / destroy |",
+      "|---:|---:|---:|---|",
+      ...bulk.map((n) => {
+        const [up, down] = [results[bulkKey("up", n)], results[bulkKey("destroy", n)]];
+        return `| ${n} | ${fmt(up?.seconds.median)} | ${fmt(down?.seconds.median)} | ${up?.apiCalls ?? "–"} / ${down?.apiCalls ?? "–"} |`;
+      }),
+    );
+  }
   const q = sprintRatios(results, latencies);
   lines.push(
     "",
@@ -241,6 +295,7 @@ export function sprintTable(
       (L) =>
         `| Sprint up at ${SPRINT_BASE * 10} / (10 × up at ${SPRINT_BASE}), ${L} ms | ${fmt(q.growth[`${L}ms`], 3)} | ≤ 1 |`,
     ),
+    `| pulumi-acp up --bulk at ${SPRINT_BASE * 10} / (10 × at ${SPRINT_BASE}), 0 ms | ${fmt(q.bulkGrowth, 3)} | ≤ 1 |`,
   );
   return lines;
 }
