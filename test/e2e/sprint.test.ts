@@ -2,7 +2,8 @@
  * The Sprint through the real engine, from a TypeScript program using the `Sprint` class (which
  * goes through the `acp` plugin): one engine step creates the whole graph with the right
  * dependencyIds; a no-op preview makes no API call; a preview of three edited tasks names exactly
- * those tasks and fields in the engine's detailed diff; a 500-task Sprint under the convergence
+ * those tasks and fields in the engine's detailed diff; a task whose project changes is noted as
+ * created again (no replacement of the Sprint); a 500-task Sprint under the convergence
  * suite's fault mix converges within two ups, with or without server-side idempotency.
  */
 import type { EngineEvent } from "@pulumi/pulumi/automation";
@@ -37,6 +38,8 @@ function sprintDetailedDiff(events: EngineEvent[]): Record<string, { diffKind: s
 describe("a Sprint from a TypeScript program", () => {
   let h: Harness;
   const specs = layeredTaskGraph("ts", 4, 10);
+  /** The tasks the program declares now. */
+  let declared = specs;
 
   beforeAll(async () => {
     h = await Harness.create({ program: sprintProgram(specs), acpPlugin: true });
@@ -99,6 +102,36 @@ describe("a Sprint from a TypeScript program", () => {
       ]),
     );
     expect(patches).toHaveLength(3);
+    expect(changesOf((await h.preview()).summary)).toEqual({});
+    declared = edited;
+  });
+
+  it("says in the preview that a task whose project changes is created again, then re-creates it alone", async () => {
+    const moved = JSON.parse(JSON.stringify(declared)) as typeof specs;
+    moved.t002.projectId = "proj_elsewhere";
+    h.setProgram(sprintProgram(moved));
+    const preview = await h.preview();
+    // One update of the Sprint, never its replacement.
+    expect(changesOf(preview.summary)).toEqual({ update: 1 });
+    expect(sprintDetailedDiff(preview.events)).toEqual({
+      'tasks["t002"].projectId': expect.objectContaining({ diffKind: "update" }),
+    });
+    const notes = preview.events
+      .map((e) => e.diagnosticEvent?.message ?? "")
+      .filter((m) => m.includes("created again inside the Sprint"));
+    expect(notes).toEqual([expect.stringContaining('tasks["t002"] is created again')]);
+    const before = h.emulator.snapshot().tasks.find((t) => t.title === moved.t002.title)?.id;
+    const mark = h.emulator.log.length;
+    const res = await h.up();
+    const calls = h.emulator.log.slice(mark);
+    expect(calls.filter((e) => e.method === "POST")).toHaveLength(1);
+    expect(calls.filter((e) => e.method === "DELETE")).toHaveLength(1);
+    const after = (res.outputs.ids as Record<string, string>).t002;
+    expect(after).not.toBe(before);
+    expect(h.emulator.snapshot().tasks.find((t) => t.id === after)?.projectId).toBe(
+      "proj_elsewhere",
+    );
+    expect(h.emulator.snapshot().tasks).toHaveLength(40);
     expect(changesOf((await h.preview()).summary)).toEqual({});
   });
 
