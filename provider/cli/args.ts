@@ -116,6 +116,7 @@ Environment:
   ACP_BASE_URL, ACP_API_TOKEN          a real ACP API and its token (never written to state)
   ACP_TIMEOUT_MS, ACP_MAX_RETRIES, ACP_ALLOW_INSECURE_HTTP   client settings (see README)
   PULUMI_ACP_FAST=false                --no-fast by default for up and destroy
+  PULUMI_ACP_SDK_DEBUG=1               send the Node SDK's debug lines to the engine (left out)
   PULUMI_BACKEND_URL, PULUMI_ACCESS_TOKEN, PULUMI_CONFIG_PASSPHRASE
                                        a real Pulumi backend (or a logged-in Pulumi); without
                                        them the state is in ./.pulumi of the current directory

@@ -32,6 +32,7 @@ import { fastRunHooks, fastRunOf, type ChangeHooks } from "./fast-run";
 import { whileInterruptible } from "./interrupt";
 import { prepareDesign, type MovePlan } from "./design-move";
 import { runOperation, type StackRun } from "./stack-operation";
+import { withoutSdkDebugLines } from "./sdk-log";
 import { sprintProgram } from "./sprint-program";
 import { appendStepSummary, writeSprintOutputs } from "./sprint-output";
 import { destroyRunsProgram, readDeployment } from "./state-read";
@@ -232,11 +233,10 @@ async function goAhead(
   if (!io.interactive || opts.yes || (opts.command !== "up" && opts.command !== "destroy")) {
     return true;
   }
+  const preview = () =>
+    stack.preview({ color: "never", onEvent: (e) => progress(true).onEvent(e) });
   const planned =
-    opts.command === "up"
-      ? (await stack.preview({ color: "never", onEvent: (e) => progress(true).onEvent(e) }))
-          .changeSummary
-      : undefined;
+    opts.command === "up" ? (await withoutSdkDebugLines(preview)).changeSummary : undefined;
   if (planned && describeChanges(planned) === "No changes.") {
     say("No changes.");
     return false;
@@ -278,13 +278,9 @@ async function runOnStack(
 
   if (!(await goAhead(stack, opts, io, progress))) return EXIT.ok;
 
-  const { changes, outputs } = await runOperation(stack, opts.command, {
-    ...run,
-    progress,
-    hooks,
-    move,
-    where,
-  });
+  const { changes, outputs } = await withoutSdkDebugLines(() =>
+    runOperation(stack, opts.command, { ...run, progress, hooks, move, where }),
+  );
 
   const summary = describeChanges(changes);
   say();
