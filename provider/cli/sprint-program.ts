@@ -8,6 +8,7 @@ import type { PulumiFn } from "@pulumi/pulumi/automation";
 import { loadSprintFile, TaskGraph, type SprintDesign, type SprintFile } from "../components";
 import { SprintTaskGraph } from "../components/sprint-graph";
 import type { TaskGraphArgs } from "../components/task-graph";
+import { withInputsOnly } from "../dynamic/registration";
 
 /** How {@link sprintProgram} declares the sprint's tasks. */
 export interface SprintProgramOptions {
@@ -40,10 +41,11 @@ export function sprintProgram(
     const sprint = loadSprintFile(file);
     const args = graphArgs(sprint, options.adopt ?? {});
     const design = options.design ?? sprint.resource ?? "task";
-    const graph =
-      design === "sprint"
-        ? new SprintTaskGraph(sprint.name ?? "sprint", args)
-        : new TaskGraph(sprint.name ?? "sprint", args);
+    const name = sprint.name ?? "sprint";
+    // The program reads and exports ids only: its resources register their inputs alone.
+    const graph = withInputsOnly(() =>
+      design === "sprint" ? new SprintTaskGraph(name, args) : new TaskGraph(name, args),
+    );
     return {
       taskIds: graph.taskIds,
       threadIds: graph.threadIds,

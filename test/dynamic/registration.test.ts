@@ -16,7 +16,17 @@ import { Task } from "pulumi-acp";
 const sdkState = require("@pulumi/pulumi/runtime/state") as {
   getStore(): { leakCandidates: Set<Promise<unknown> & { _debugStackTrace?: string }> };
 };
+/** The installed package's registration module: the one its Task uses. */
+const { withInputsOnly } = require(
+  path.join(
+    path.dirname(require.resolve("pulumi-acp/package.json")),
+    "dist/provider/dynamic/registration.js",
+  ),
+) as typeof import("../../provider/dynamic/registration");
 /* eslint-enable @typescript-eslint/no-require-imports */
+
+/** The inputs the engine received, by resource name (Pulumi's mocks record them). */
+const received = new Map<string, Record<string, unknown>>();
 
 /** A program that prints the source position the engine receives for one Task (argv[1]'s). */
 const POSITION_PROGRAM = `
@@ -38,7 +48,10 @@ const pulumi = require("@pulumi/pulumi");
 beforeAll(async () => {
   await pulumi.runtime.setMocks(
     {
-      newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
+      newResource: (args) => {
+        received.set(args.name, args.inputs);
+        return { id: `${args.name}-id`, state: { ...args.inputs, status: "todo" } };
+      },
       call: () => ({}),
     },
     "proj",
@@ -117,5 +130,45 @@ describe("registering a dynamic resource", () => {
     expect((thrown as Error).message).toMatch(/name/);
     expect((thrown as Error).stack).toMatch(/registration\.test\.ts/);
     expect(Error.stackTraceLimit).toBe(limit);
+  });
+});
+
+describe("withInputsOnly", () => {
+  const args = { title: "Lean", priority: "high", dependencyIds: ["task_1"] };
+  /** The inputs received for `name`, without its key (which names the resource). */
+  const inputsOf = (name: string) => {
+    const { __acpKey, ...inputs } = received.get(name) ?? {};
+    expect(__acpKey).toBe(`proj/stack/${name}`);
+    return inputs;
+  };
+
+  it("sends the engine the same inputs, with under a third of the SDK's promises", async () => {
+    let full!: Task;
+    let lean!: Task;
+    const fullPromises = promisesMadeBy(() => {
+      full = new Task("full", args);
+    }).length;
+    const leanPromises = promisesMadeBy(() => {
+      lean = withInputsOnly(() => new Task("lean", args));
+    }).length;
+    expect(await valueOf(lean.id)).toBe("lean-id");
+    expect(await valueOf(full.id)).toBe("full-id");
+    expect(inputsOf("lean")).toEqual(inputsOf("full"));
+    expect(inputsOf("lean")).toMatchObject(args);
+    expect(leanPromises).toBeLessThan(fullPromises / 3);
+    // The given inputs stay outputs; the fields the API adds are exposed on the full one only.
+    expect(await valueOf(lean.priority)).toBe("high");
+    expect(lean.status).toBeUndefined();
+    expect(await valueOf(full.status)).toBe("todo");
+  });
+
+  it("exposes every output again after it returns, and after it throws", async () => {
+    expect(() =>
+      withInputsOnly(() => {
+        throw new Error("declaring failed");
+      }),
+    ).toThrow("declaring failed");
+    const after = new Task("after", { title: "After" });
+    expect(await valueOf(after.status)).toBe("todo");
   });
 });
