@@ -8,6 +8,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
+import { foundBefore, remember } from "./engine-cache";
 
 /**
  * The package root: the repository in a clone, `node_modules/pulumi-acp` where the package is
@@ -34,17 +35,23 @@ export const ACP_PLUGIN_DIR = path.join(REPO_ROOT, "plugin");
 /**
  * Runs scripts/ensure-pulumi (fast when the CLI is already there) and returns the directory
  * holding `pulumi`. Progress goes to this process's stderr, one line per step. `yaml`: also
- * Pulumi YAML's language host, for YAML programs.
+ * Pulumi YAML's language host, for YAML programs. While nothing the script looked at has changed
+ * since it last ran, its answer is taken from ./engine-cache.ts without running it.
  */
 export function ensurePulumi(opts: { yaml?: boolean } = {}): string {
   const script = path.join(REPO_ROOT, "scripts", "ensure-pulumi");
-  const out = execFileSync("bash", [script, ...(opts.yaml ? ["--yaml"] : [])], {
+  const yaml = opts.yaml === true;
+  const before = foundBefore(script, REPO_ROOT, yaml);
+  if (before !== undefined) return before;
+  const out = execFileSync("bash", [script, ...(yaml ? ["--yaml"] : [])], {
     cwd: REPO_ROOT,
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
   });
   const lines = out.trim().split("\n");
-  return lines[lines.length - 1];
+  const dir = lines[lines.length - 1];
+  remember(script, REPO_ROOT, yaml, dir);
+  return dir;
 }
 
 /**
