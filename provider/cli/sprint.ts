@@ -233,10 +233,12 @@ async function goAhead(
   if (!io.interactive || opts.yes || (opts.command !== "up" && opts.command !== "destroy")) {
     return true;
   }
-  const preview = () =>
-    stack.preview({ color: "never", onEvent: (e) => progress(true).onEvent(e) });
+  const plan = progress(true);
+  const preview = () => stack.preview({ color: "never", onEvent: (e) => plan.onEvent(e) });
   const planned =
-    opts.command === "up" ? (await withoutSdkDebugLines(preview)).changeSummary : undefined;
+    opts.command === "up"
+      ? (await withoutSdkDebugLines(preview).finally(() => plan.flush())).changeSummary
+      : undefined;
   if (planned && describeChanges(planned) === "No changes.") {
     say("No changes.");
     return false;

@@ -21,26 +21,47 @@ export interface StackRun {
   interrupted: () => boolean;
 }
 
+/** What {@link runOperation} runs with. */
+type OperationRun = StackRun & {
+  progress: (planning: boolean) => Progress;
+  hooks: ChangeHooks;
+  move?: MovePlan;
+  where: StateWhere;
+};
+
+/** What an operation changed and output. */
+interface OperationResult {
+  changes?: Record<string, number>;
+  outputs: Record<string, { value: unknown }>;
+}
+
 /** The engine operation of `command`, with its progress lines; what it changed and output. */
 export async function runOperation(
   stack: Stack,
   command: SprintOptions["command"],
-  run: StackRun & {
-    progress: (planning: boolean) => Progress;
-    hooks: ChangeHooks;
-    move?: MovePlan;
-    where: StateWhere;
-  },
-): Promise<{ changes?: Record<string, number>; outputs: Record<string, { value: unknown }> }> {
+  run: OperationRun,
+): Promise<OperationResult> {
+  const p = run.progress(command === "preview");
+  try {
+    return await operate(stack, command, run, p);
+  } finally {
+    p.flush();
+  }
+}
+
+async function operate(
+  stack: Stack,
+  command: SprintOptions["command"],
+  run: OperationRun,
+  p: Progress,
+): Promise<OperationResult> {
   const { hooks, interrupted } = run;
   const common = { color: "never" as const };
+  const onEvent = (e: Parameters<Progress["onEvent"]>[0]) => p.onEvent(e);
   if (command === "preview") {
-    const p = run.progress(true);
-    const res = await stack.preview({ ...common, onEvent: (e) => p.onEvent(e) });
+    const res = await stack.preview({ ...common, onEvent });
     return { changes: res.changeSummary, outputs: {} };
   }
-  const p = run.progress(false);
-  const onEvent = (e: Parameters<Progress["onEvent"]>[0]) => p.onEvent(e);
   if (command === "refresh") {
     return {
       changes: (await stack.refresh({ ...common, onEvent })).summary.resourceChanges,
@@ -48,7 +69,7 @@ export async function runOperation(
     };
   }
   await hooks.beforeChange();
-  let result: { changes?: Record<string, number>; outputs: Record<string, { value: unknown }> };
+  let result: OperationResult;
   if (command === "up") {
     if (run.move) await retainMoved(stack, run.move);
     const res = await stack.up({ ...common, onEvent });

@@ -1,7 +1,7 @@
 /** Progress lines of the `pulumi-acp` command from engine events. */
 import { PassThrough } from "node:stream";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { Progress, shortType, urnName } from "../../provider/cli/progress";
+import { BATCH_MS, Progress, shortType, urnName } from "../../provider/cli/progress";
 
 const URN =
   "urn:pulumi:dev::pulumi-acp-sprint::acp:index:TaskGraph$pulumi-nodejs:dynamic/acp:Task::sprint-api";
@@ -12,6 +12,7 @@ function render(planning: boolean, events: Partial<EngineEvent>[], colour = fals
   out.on("data", (d) => (text += d));
   const progress = new Progress(out, { planning, colour });
   events.forEach((e, i) => progress.onEvent({ sequence: i, timestamp: 100, ...e } as EngineEvent));
+  progress.flush();
   return text;
 }
 
@@ -139,5 +140,48 @@ describe("Progress", () => {
     expect(render(true, [{ resourcePreEvent: meta("delete") as never }], true)).toBe(
       "  \u001b[31m-\u001b[0m acp:Task sprint-api would delete\n",
     );
+  });
+
+  describe("writes its lines in batches", () => {
+    /** A stream that records each write it is given, as it is given. */
+    function recorder() {
+      const writes: string[] = [];
+      const write = (chunk: string) => writes.push(chunk) > 0;
+      return { out: { write } as unknown as NodeJS.WritableStream, writes };
+    }
+    const deleted = (i: number) =>
+      ({
+        sequence: i,
+        timestamp: 100,
+        resourcePreEvent: meta("delete", { urn: `${URN}-${i}` }),
+      }) as unknown as EngineEvent;
+
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    it("one write for every line made within BATCH_MS, none lost, in order", () => {
+      const { out, writes } = recorder();
+      const progress = new Progress(out, { planning: true, colour: false });
+      for (let i = 0; i < 500; i++) progress.onEvent(deleted(i));
+      jest.advanceTimersByTime(BATCH_MS - 1);
+      expect(writes).toEqual([]);
+      jest.advanceTimersByTime(1);
+      expect(writes).toHaveLength(1);
+      const lines = writes.join("").trimEnd().split("\n");
+      expect(lines).toHaveLength(500);
+      expect(lines[0]).toBe("  - acp:Task sprint-api-0 would delete");
+      expect(lines[499]).toBe("  - acp:Task sprint-api-499 would delete");
+      expect(progress.linesWritten).toBe(500);
+    });
+
+    it("flush writes what is pending at once, and nothing twice", () => {
+      const { out, writes } = recorder();
+      const progress = new Progress(out, { planning: true, colour: false });
+      progress.onEvent(deleted(1));
+      progress.flush();
+      progress.flush();
+      jest.advanceTimersByTime(BATCH_MS * 2);
+      expect(writes).toEqual(["  - acp:Task sprint-api-1 would delete\n"]);
+    });
   });
 });
