@@ -7,9 +7,12 @@
  * process, which runs the program), the provider process, and the engine (the rest of the process
  * tree: the CLI). Needs the engine (scripts/ensure-pulumi) and a build; starts its own emulator.
  *
- * For the command and the dynamic resources, "preview, SDK traces" is the same preview with
+ * For the command and the dynamic resources, "preview, before" is the same preview with
  * PULUMI_DEBUG_PROMISE_LEAKS=1, under which the dynamic resources register as they did before
- * provider/dynamic/registration.ts's `quietRegistration` (the SDK's stack trace per promise).
+ * provider/dynamic/registration.ts's `quietRegistration` (the SDK's stack trace per promise);
+ * for the command also with PULUMI_ACP_SDK_DEBUG=1, under which its operations send the SDK's
+ * debug lines to the engine as they did before provider/cli/sdk-log.ts. The command's program
+ * registering only its resources' inputs (`withInputsOnly`) has no switch: it is in both.
  *
  * Settings (environment): BENCH_PR_SIZES (default "500"), BENCH_PR_REPS (rounds of operations per
  * stack, default 2), BENCH_PR_DOORS (default "command,dynamic,plugin,floor"; also
@@ -49,7 +52,7 @@ const INSTALLED_COMMAND = path.join(
 const CHECKOUT_COMMAND = path.join(REPO_ROOT, "dist/provider/cli/main.js");
 
 /** An operation measured on a stack. */
-type Op = "preview" | "preview, SDK traces" | "refresh";
+type Op = "preview" | "preview, before" | "refresh";
 
 /** One measurement: wall seconds and CPU seconds by process. */
 interface Sample {
@@ -209,7 +212,7 @@ async function measure(
  */
 function opsOf(door: string, rep: number): Op[] {
   if (door === "plugin" || door === "floor") return ["preview", "refresh"];
-  const previews: Op[] = ["preview", "preview, SDK traces"];
+  const previews: Op[] = ["preview", "preview, before"];
   return [...(rep % 2 === 0 ? previews : previews.reverse()), "refresh"];
 }
 
@@ -239,6 +242,7 @@ async function commandDoor(
     ACP_BASE_URL: emu.baseUrl,
     ACP_API_TOKEN: TOKEN,
     PULUMI_DEBUG_PROMISE_LEAKS: "",
+    PULUMI_ACP_SDK_DEBUG: "",
   };
   const started = performance.now();
   await runCommand(command, dir, ["up", "sprint.json", "--fast", "--yes"], env);
@@ -250,7 +254,9 @@ async function commandDoor(
       if (PROFILE) fs.mkdirSync(profileDir, { recursive: true });
       const opEnv = {
         ...env,
-        ...(op === "preview, SDK traces" ? { PULUMI_DEBUG_PROMISE_LEAKS: "1" } : {}),
+        ...(op === "preview, before"
+          ? { PULUMI_DEBUG_PROMISE_LEAKS: "1", PULUMI_ACP_SDK_DEBUG: "1" }
+          : {}),
         ...(PROFILE ? profileEnv(profileDir) : {}),
         ...cpuLogEnv(cpuLog, PROFILE ? `--cpu-prof --cpu-prof-dir=${profileDir}` : ""),
       };
@@ -294,7 +300,7 @@ async function programDoor(
     for (let rep = 0; rep < REPS; rep++) {
       for (const op of opsOf(door, rep)) {
         // The program runs in this process: the variable is read as each resource registers.
-        if (op === "preview, SDK traces") process.env.PULUMI_DEBUG_PROMISE_LEAKS = "1";
+        if (op === "preview, before") process.env.PULUMI_DEBUG_PROMISE_LEAKS = "1";
         started = performance.now();
         const sample = await measure(cpuLog, true, async () => {
           if (op === "refresh") {

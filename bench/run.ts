@@ -34,7 +34,7 @@
  * lifecycle, state sizes and PULUMI_PARALLEL_DIFF are measured; default 1), BENCH_REPS_LONG
  * (repetitions at long sizes, default 1), BENCH_REPS_LATENCY (repetitions at 50 ms, default 1),
  * BENCH_LATENCIES (default "0"; long sizes run at the lowest only), BENCH_COMMAND_SIZES (default
- * "500", with BENCH_LONG "500,2000"), BENCH_COMMAND_REPS (default 1), BENCH_CLIENT_COUNT (default
+ * "500", with BENCH_LONG "500,2000"), BENCH_COMMAND_REPS (default 2), BENCH_CLIENT_COUNT (default
  * 10000), BENCH_CLIENT_CONCURRENCY (default: the parallelism), BENCH_FAST_SIZES (default
  * "100,500", with BENCH_LONG "100,500,2000"), BENCH_FAST_REPS (default 1), BENCH_FAST_REPS_LONG
  * (default 1), BENCH_SPRINT_SIZES (default "500,5000"), BENCH_SPRINT_LATENCIES (default "0,50").
@@ -95,7 +95,7 @@ const SECTIONS = new Set(
     .map((x) => x.trim()),
 );
 const COMMAND_SIZES = listEnv("BENCH_COMMAND_SIZES", LONG ? [500, 2000] : [500]);
-const COMMAND_REPS = intEnv("BENCH_COMMAND_REPS", 1);
+const COMMAND_REPS = intEnv("BENCH_COMMAND_REPS", 2);
 const SPRINT_SIZES = listEnv("BENCH_SPRINT_SIZES", [500, 5000]);
 const SPRINT_LATENCIES = listEnv("BENCH_SPRINT_LATENCIES", [0, 50]);
 /** The fast-mode comparison's operations, in the order they run on one stack. */
