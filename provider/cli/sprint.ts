@@ -32,7 +32,7 @@ import { fastRunHooks, fastRunOf, type ChangeHooks } from "./fast-run";
 import { whileInterruptible } from "./interrupt";
 import { prepareDesign, type MovePlan } from "./design-move";
 import { runOperation, type StackRun } from "./stack-operation";
-import { withoutSdkDebugLines } from "./sdk-log";
+import { withQuietSdk } from "./sdk-log";
 import { sprintProgram } from "./sprint-program";
 import { appendStepSummary, writeSprintOutputs } from "./sprint-output";
 import { destroyRunsProgram, readDeployment } from "./state-read";
@@ -237,7 +237,7 @@ async function goAhead(
   const preview = () => stack.preview({ color: "never", onEvent: (e) => plan.onEvent(e) });
   const planned =
     opts.command === "up"
-      ? (await withoutSdkDebugLines(preview).finally(() => plan.flush())).changeSummary
+      ? (await withQuietSdk(preview).finally(() => plan.flush())).changeSummary
       : undefined;
   if (planned && describeChanges(planned) === "No changes.") {
     say("No changes.");
@@ -280,7 +280,7 @@ async function runOnStack(
 
   if (!(await goAhead(stack, opts, io, progress))) return EXIT.ok;
 
-  const { changes, outputs } = await withoutSdkDebugLines(() =>
+  const { changes, outputs } = await withQuietSdk(() =>
     runOperation(stack, opts.command, { ...run, progress, hooks, move, where }),
   );
 
