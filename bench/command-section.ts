@@ -33,6 +33,8 @@ export async function commandSection(opts: {
   repetitions: number;
   token: string;
   binDir: string;
+  /** The modes to run (BENCH_COMMAND_MODES); default both. */
+  modes?: readonly string[];
   measured: (key: string, op: () => Promise<unknown>) => Promise<void>;
 }): Promise<void> {
   // The bench runs under ts-node, whose source maps make every stack trace costly, and the SDK
@@ -51,7 +53,8 @@ async function lifecycles(opts: Parameters<typeof commandSection>[0]): Promise<v
   for (const graph of opts.graphs) {
     for (let rep = 0; rep < opts.repetitions; rep++) {
       // The modes alternate by repetition too, so that a change in the machine's load falls on both.
-      const modes = rep % 2 === 0 ? COMMAND_MODES : [...COMMAND_MODES].reverse();
+      const chosen = opts.modes ?? COMMAND_MODES;
+      const modes = rep % 2 === 0 ? chosen : [...chosen].reverse();
       for (const mode of modes) {
         await opts.emu.resetStore();
         await commandLifecycle({
@@ -97,7 +100,10 @@ export function commandTable(
         m(op, "command", "fast", n),
       ];
       if ([bd, cd, bf, cf].every((x) => x === undefined)) continue;
-      const calls = results[commandKey(op, "command", "default", n)]?.apiCalls;
+      const calls = (
+        results[commandKey(op, "command", "default", n)] ??
+        results[commandKey(op, "command", "fast", n)]
+      )?.apiCalls;
       lines.push(
         `| ${op === "preview" ? "no-op preview" : op} | ${n} | ${fmt(bd)} | ${fmt(cd)} | ${ratio(cd, bd)} | ${fmt(bf)} | ${fmt(cf)} | ${ratio(cf, bf)} | ${calls ?? "–"} |`,
       );

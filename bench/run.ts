@@ -34,7 +34,8 @@
  * lifecycle, state sizes and PULUMI_PARALLEL_DIFF are measured; default 1), BENCH_REPS_LONG
  * (repetitions at long sizes, default 1), BENCH_REPS_LATENCY (repetitions at 50 ms, default 1),
  * BENCH_LATENCIES (default "0"; long sizes run at the lowest only), BENCH_COMMAND_SIZES (default
- * "500", with BENCH_LONG "500,2000"), BENCH_COMMAND_REPS (default 2), BENCH_CLIENT_COUNT (default
+ * "500", with BENCH_LONG "500,2000"), BENCH_COMMAND_REPS (default 2), BENCH_COMMAND_MODES
+ * (default "default,fast"), BENCH_CLIENT_COUNT (default
  * 10000), BENCH_CLIENT_CONCURRENCY (default: the parallelism), BENCH_FAST_SIZES (default
  * "100,500", with BENCH_LONG "100,500,2000"), BENCH_FAST_REPS (default 1), BENCH_FAST_REPS_LONG
  * (default 1), BENCH_SPRINT_SIZES (default "500,5000"), BENCH_SPRINT_LATENCIES (default "0,50").
@@ -96,6 +97,15 @@ const SECTIONS = new Set(
 );
 const COMMAND_SIZES = listEnv("BENCH_COMMAND_SIZES", LONG ? [500, 2000] : [500]);
 const COMMAND_REPS = intEnv("BENCH_COMMAND_REPS", 2);
+/** The command section's modes: "default,fast" unless BENCH_COMMAND_MODES names one. */
+const COMMAND_MODES = (process.env.BENCH_COMMAND_MODES?.trim() || "default,fast")
+  .split(",")
+  .map((m) => m.trim());
+for (const m of COMMAND_MODES) {
+  if (m !== "default" && m !== "fast") {
+    throw new Error(`BENCH_COMMAND_MODES: unknown mode "${m}": give default, fast or both`);
+  }
+}
 const SPRINT_SIZES = listEnv("BENCH_SPRINT_SIZES", [500, 5000]);
 const SPRINT_LATENCIES = listEnv("BENCH_SPRINT_LATENCIES", [0, 50]);
 /** The fast-mode comparison's operations, in the order they run on one stack. */
@@ -442,6 +452,7 @@ async function main(): Promise<void> {
         emu: emu0,
         graphs: COMMAND_SIZES.map((n) => graphs.get(n) as GraphNode[]),
         repetitions: COMMAND_REPS,
+        modes: COMMAND_MODES,
         token: TOKEN,
         binDir,
         measured: (k, op) => measured(emu0, k, op),
@@ -494,7 +505,7 @@ async function main(): Promise<void> {
     },
     settings: {
       sections: [...SECTIONS],
-      command: { sizes: COMMAND_SIZES, repetitions: COMMAND_REPS },
+      command: { sizes: COMMAND_SIZES, repetitions: COMMAND_REPS, modes: COMMAND_MODES },
       sprint: {
         sizes: SPRINT_SIZES,
         latenciesMs: SPRINT_LATENCIES,

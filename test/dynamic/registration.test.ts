@@ -134,7 +134,7 @@ describe("registering a dynamic resource", () => {
 });
 
 describe("withInputsOnly", () => {
-  const args = { title: "Lean", priority: "high", dependencyIds: ["task_1"] };
+  const args = { title: "Lean", priority: "high" as const, dependencyIds: ["task_1"] };
   /** The inputs received for `name`, without its key (which names the resource). */
   const inputsOf = (name: string) => {
     const { __acpKey, ...inputs } = received.get(name) ?? {};
